@@ -22,6 +22,9 @@ export const DIAGNOSTICS = {
   TSB1010: { category: 'syntax', message: 'instruction before the first FROM' },
   TSB1011: { category: 'syntax', message: 'invalid parser directive' },
   TSB1012: { category: 'syntax', message: 'invalid instruction argument' },
+  TSB1013: { category: 'syntax', message: 'syntax directive ignored' },
+  TSB1014: { category: 'syntax', message: 'deprecated instruction' },
+  TSB1015: { category: 'syntax', message: 'empty continuation line' },
   // ---- 2xxx: planning ----
   TSB2001: { category: 'plan', message: 'unknown stage' },
   TSB2002: { category: 'plan', message: 'circular dependency between stages' },
@@ -53,10 +56,20 @@ export const DIAGNOSTICS = {
   TSB3006: { category: 'exec', message: 'insecure entitlement not allowed' },
   TSB3007: { category: 'exec', message: 'container runtime failed' },
   TSB3008: { category: 'exec', message: 'build cancelled' },
+  TSB3009: { category: 'exec', message: 'snapshot not found' },
+  TSB3010: { category: 'exec', message: 'snapshot already exists' },
+  TSB3011: { category: 'exec', message: 'snapshot has children' },
+  TSB3012: { category: 'exec', message: 'invalid snapshot state for this operation' },
+  TSB3013: { category: 'exec', message: 'mount or unmount failed' },
+  TSB3014: { category: 'exec', message: 'invalid exec request' },
+  TSB3015: { category: 'exec', message: 'snapshot copy failed' },
   // ---- 3100-3199: layer diff and apply ----
   TSB3101: { category: 'layer', message: 'unsafe layer entry' },
   TSB3102: { category: 'layer', message: 'invalid layer archive' },
   TSB3103: { category: 'layer', message: 'unsupported compression' },
+  TSB3104: { category: 'layer', message: 'required system tool not found' },
+  TSB3105: { category: 'layer', message: 'system tool failed' },
+  TSB3106: { category: 'layer', message: 'cannot compute snapshot diff' },
   // ---- 4xxx: store, export, registry ----
   TSB4001: { category: 'store', message: 'content digest mismatch' },
   TSB4002: { category: 'store', message: 'content not found' },
@@ -65,11 +78,13 @@ export const DIAGNOSTICS = {
   TSB4005: { category: 'store', message: 'store is corrupt' },
   TSB4006: { category: 'store', message: 'invalid output specification' },
   TSB4007: { category: 'store', message: 'export failed' },
+  TSB4008: { category: 'store', message: 'invalid digest' },
   // ---- 4100-4199: image archives ----
   TSB4101: { category: 'image', message: 'invalid image archive' },
   TSB4102: { category: 'image', message: 'unsupported media type' },
   TSB4103: { category: 'image', message: 'image reference not found in archive' },
   TSB4104: { category: 'image', message: 'invalid image reference' },
+  TSB4105: { category: 'image', message: 'no image for the requested platform' },
   // ---- 4200-4299: registry ----
   TSB4201: { category: 'registry', message: 'registry request failed' },
   TSB4202: { category: 'registry', message: 'registry authentication failed' },
@@ -81,6 +96,7 @@ export const DIAGNOSTICS = {
   TSB5003: { category: 'environment', message: 'container runtime not found' },
   TSB5004: { category: 'environment', message: 'cgroups are not usable' },
   TSB5005: { category: 'environment', message: 'unsupported operating system' },
+  TSB5006: { category: 'environment', message: 'mount tool not found' },
   // ---- 9xxx: usage and internal ----
   TSB9001: { category: 'usage', message: 'invalid command-line usage' },
   TSB9999: { category: 'internal', message: 'internal error' },

@@ -11,6 +11,7 @@ export interface InstructionRange extends SourceLocation {
 export interface Heredoc {
   /** Delimiter word, e.g. `EOF`. */
   name: string;
+  /** The body, newline-terminated lines; for `<<-` the leading tabs are already removed. */
   content: string;
   /** `<<-`: leading tabs are stripped from every line. */
   chomp: boolean;
@@ -46,6 +47,8 @@ export interface RunInstruction extends Base {
   mounts: string[];
   network?: string;
   security?: string;
+  /** Raw `--device=` values, present only when the flag was given. */
+  devices?: string[];
 }
 
 export interface CmdInstruction extends Base {
@@ -73,6 +76,7 @@ export interface CopyInstruction extends Base {
   /** Source words (unexpanded). For `COPY <<EOF /dst` the source is the heredoc name. */
   sources: string[];
   dest: string;
+  /** Inline sources: a source is a heredoc when an entry here has its name. */
   heredocs: Heredoc[];
   from?: string;
   chown?: string;

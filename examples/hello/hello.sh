@@ -1,0 +1,2 @@
+#!/bin/busybox sh
+echo "$GREETING, ${1:-nobody}"

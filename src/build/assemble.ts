@@ -1,0 +1,97 @@
+// Assembles the final image (config + manifest) from the plan and the solved layers.
+import { TsbuildError, type Descriptor, type Digest } from '../core/index.js';
+import type { ContentStore } from '../content/index.js';
+import type { HistoryEntry, ImageConfigFile, StagePlan } from '../planner/index.js';
+import type { OpResult } from '../solver/index.js';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+/** Docker layer media types mapped to their OCI names: same bytes, OCI manifest. */
+const LAYER_TYPES: Record<string, string> = {
+  'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip': 'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.docker.image.rootfs.diff.tar.zstd': 'application/vnd.oci.image.layer.v1.tar+zstd',
+};
+
+export interface AssembledImage {
+  manifest: Descriptor;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+interface ManifestDoc {
+  layers: Descriptor[];
+}
+
+/** The image config with keys in a fixed order, so equal images serialize to equal bytes. */
+function orderedConfig(img: ImageConfigFile, diffIds: Digest[], history: HistoryEntry[]): Record<string, unknown> {
+  const c = img.config;
+  const config: Record<string, unknown> = {};
+  const put = (k: string, v: unknown): void => {
+    if (v !== undefined) config[k] = v;
+  };
+  put('User', c.User);
+  put('ExposedPorts', c.ExposedPorts);
+  put('Env', c.Env);
+  put('Entrypoint', c.Entrypoint ?? undefined);
+  put('Cmd', c.Cmd ?? undefined);
+  put('Volumes', c.Volumes);
+  put('WorkingDir', c.WorkingDir);
+  put('Labels', c.Labels);
+  put('StopSignal', c.StopSignal);
+  put('Healthcheck', c.Healthcheck);
+  put('OnBuild', c.OnBuild && c.OnBuild.length > 0 ? c.OnBuild : undefined);
+  put('Shell', c.Shell);
+  put('ArgsEscaped', c.ArgsEscaped);
+  const doc: Record<string, unknown> = {};
+  if (img.created) doc.created = img.created;
+  if (img.author) doc.author = img.author;
+  doc.architecture = img.architecture;
+  doc.os = img.os;
+  if (img.variant) doc.variant = img.variant;
+  doc.config = config;
+  doc.rootfs = { type: 'layers', diff_ids: diffIds };
+  doc.history = history.map((h) => {
+    const e: Record<string, unknown> = {};
+    for (const k of ['created', 'created_by', 'author', 'comment', 'empty_layer'] as const) if (h[k] !== undefined) e[k] = h[k];
+    return e;
+  });
+  return doc;
+}
+
+export async function assembleImage(
+  content: ContentStore,
+  target: StagePlan,
+  results: ReadonlyMap<string, OpResult>,
+  created: string,
+): Promise<AssembledImage> {
+  const layers: Descriptor[] = [];
+  const diffIds: Digest[] = [];
+  if (target.base) {
+    const m = await content.readJson<ManifestDoc>(target.base.manifest.digest);
+    for (const l of m.layers) layers.push({ mediaType: LAYER_TYPES[l.mediaType] ?? l.mediaType, digest: l.digest, size: l.size });
+    diffIds.push(...target.base.config.rootfs.diff_ids);
+  }
+  const history: HistoryEntry[] = [];
+  for (const h of target.history) {
+    if (!h.vertex) {
+      history.push(h.entry);
+      continue;
+    }
+    const r = results.get(h.vertex.digest);
+    if (!r) throw new TsbuildError('TSB9999', `no result for step ${h.vertex.meta.name}`);
+    if (r.layer) {
+      layers.push({ mediaType: r.layer.mediaType, digest: r.layer.digest, size: r.layer.size });
+      diffIds.push(r.layer.diffId);
+      const { empty_layer: _drop, ...rest } = h.entry;
+      history.push(rest);
+    } else history.push({ ...h.entry, empty_layer: true });
+  }
+  const img: ImageConfigFile = { ...target.image, created };
+  const configBytes = Buffer.from(JSON.stringify(orderedConfig(img, diffIds, history)));
+  const cfg = await content.putBuffer(configBytes);
+  const config: Descriptor = { mediaType: OCI_CONFIG, digest: cfg.digest, size: cfg.size };
+  const manifestDoc = { schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers };
+  const man = await content.putBuffer(Buffer.from(JSON.stringify(manifestDoc)));
+  return { manifest: { mediaType: OCI_MANIFEST, digest: man.digest, size: man.size }, config, layers };
+}

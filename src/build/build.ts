@@ -1,0 +1,154 @@
+// build(): Dockerfile + context → solved steps → image in the store and every requested output.
+import { promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { TsbuildError, writeFileAtomic, type Descriptor, type Platform } from '../core/index.js';
+import { ContentStore, RefStore } from '../content/index.js';
+import { contextFromTarOrDockerfile, openContext, type BuildContext } from '../context/index.js';
+import { createRuncExecutor, type Executor } from '../executor/index.js';
+import { parseReference } from '../image/index.js';
+import type { Compression } from '../layer/index.js';
+import { parseDockerfile, type ParseWarning } from '../parser/index.js';
+import { hostPlatform, plan, type BuildContextSpec, type PlanWarning } from '../planner/index.js';
+import { createSnapshotter } from '../snapshotter/index.js';
+import { solve, type ProgressSink } from '../solver/index.js';
+import { createWorker, withView, type WorkerDeps } from '../worker/index.js';
+import { assembleImage } from './assemble.js';
+import { parseBuildContext } from './contexts.js';
+import { exportImage, exportLocal, exportTar, parseOutput } from './outputs.js';
+import { createImageResolver } from './resolver.js';
+import { storeLayout } from './store.js';
+
+export interface BuildOptions {
+  root: string;
+  /** Context directory, or '-' to read a tar or a lone Dockerfile from `stdin`. */
+  context: string;
+  stdin?: Readable;
+  /** Dockerfile path (relative to cwd); default `<context>/Dockerfile`. */
+  file?: string;
+  cwd: string;
+  tags: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  outputs: string[];
+  buildContexts: string[];
+  labels: Record<string, string>;
+  noCache: boolean;
+  progress: ProgressSink;
+  iidfile?: string;
+  metadataFile?: string;
+  compression: Compression;
+  platform?: Platform;
+  snapshotter: 'overlay' | 'native' | 'auto';
+  runtime?: string;
+  limits: { memoryBytes?: number; cpus?: number; pids?: number };
+  secrets: ReadonlyMap<string, Buffer>;
+  allowInsecure: boolean;
+  jobs: number;
+  sourceDateEpoch?: number;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  manifest: Descriptor;
+  config: Descriptor;
+  names: string[];
+  warnings: Array<ParseWarning | PlanWarning>;
+}
+
+function createdTime(epoch: number | undefined): string {
+  const d = epoch === undefined ? new Date() : new Date(epoch * 1000);
+  return d.toISOString().replace(/\.000Z$/, 'Z');
+}
+
+async function readDockerfile(o: BuildOptions, contextDir: string, fromStdin?: string): Promise<{ text: string; file: string }> {
+  if (fromStdin !== undefined && !o.file) return { text: fromStdin, file: 'Dockerfile' };
+  const file = o.file ? path.resolve(o.cwd, o.file) : path.join(contextDir, 'Dockerfile');
+  try {
+    return { text: await fsp.readFile(file, 'utf8'), file };
+  } catch (e) {
+    throw new TsbuildError('TSB2108', `cannot read Dockerfile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
+  }
+}
+
+export async function build(o: BuildOptions): Promise<BuildResult> {
+  const layout = storeLayout(o.root);
+  const content = new ContentStore(layout.content);
+  const refs = new RefStore(layout.refs);
+  const tmpDir = path.join(layout.tmp, `build-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(tmpDir, { recursive: true });
+  try {
+    let contextDir = path.resolve(o.cwd, o.context);
+    let stdinDockerfile: string | undefined;
+    if (o.context === '-') {
+      if (!o.stdin) throw new TsbuildError('TSB9001', 'context "-" needs a tar or a Dockerfile on standard input');
+      const got = await contextFromTarOrDockerfile(o.stdin, path.join(tmpDir, 'stdin-context'));
+      contextDir = got.dir;
+      if (got.dockerfile) stdinDockerfile = await fsp.readFile(got.dockerfile, 'utf8');
+    } else if (!(await fsp.stat(contextDir).catch(() => undefined))?.isDirectory()) {
+      throw new TsbuildError('TSB2108', `build context ${contextDir} is not a directory`);
+    }
+    const df = await readDockerfile(o, contextDir, stdinDockerfile);
+    const parsed = parseDockerfile(df.text, df.file);
+    const specs: Record<string, BuildContextSpec> = {};
+    for (const s of o.buildContexts) {
+      const [name, spec] = parseBuildContext(s, o.cwd);
+      specs[name] = spec;
+    }
+    const contexts = new Map<string, BuildContext>();
+    contexts.set('', await openContext(contextDir, { dockerfile: path.resolve(df.file) }));
+    for (const [name, spec] of Object.entries(specs)) if (spec.kind === 'dir') contexts.set(name, await openContext(spec.dir));
+
+    const platform = o.platform ?? hostPlatform();
+    const created = createdTime(o.sourceDateEpoch);
+    const p = await plan(parsed.dockerfile, {
+      buildArgs: o.buildArgs, platform, buildPlatform: hostPlatform(), labels: o.labels, buildContexts: specs, created,
+      images: createImageResolver({ content, refs, contexts: specs, ...(o.signal ? { signal: o.signal } : {}) }),
+      ...(o.target !== undefined ? { target: o.target } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const outputs = o.outputs.map(parseOutput);
+    const names = [...o.tags, ...outputs.flatMap((x) => (x.type === 'image' ? x.names : []))].map((t) => parseReference(t).toString());
+
+    const snapshotter = await createSnapshotter({ kind: o.snapshotter, root: layout.snapshots });
+    let executor: Promise<Executor> | undefined;
+    const deps: WorkerDeps = {
+      snapshotter, content, contexts, compression: o.compression, tmpDir, logDir: layout.logs, cacheMountsDir: layout.cacheMounts,
+      secrets: o.secrets, limits: o.limits, allowInsecure: o.allowInsecure,
+      executor: () => (executor ??= createRuncExecutor({ stateDir: layout.runc, ...(o.runtime ? { runtime: o.runtime } : {}) })),
+      ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
+    };
+    const worker = createWorker(deps);
+    const results = await solve([p.target.root], { runner: worker, progress: o.progress, jobs: o.jobs, ...(o.signal ? { signal: o.signal } : {}) });
+    const image = await assembleImage(content, p.target, results, created);
+
+    for (const out of outputs) {
+      if (out.type === 'image' && out.push) throw new TsbuildError('TSB2009', 'pushing to a registry is not supported yet');
+      if (out.type === 'oci' || out.type === 'docker') await exportImage(out, { content, manifest: image.manifest, names, ...(o.signal ? { signal: o.signal } : {}) });
+      if (out.type === 'local' || out.type === 'tar') {
+        const root = results.get(p.target.root.digest);
+        await withView(
+          deps,
+          root,
+          (dir) => (out.type === 'local' ? exportLocal(dir, path.resolve(o.cwd, out.dest)) : exportTar(dir, out.dest === '-' ? '-' : path.resolve(o.cwd, out.dest), o.sourceDateEpoch)),
+        );
+      }
+    }
+    // Tags last: a failed build or export never moves a tag.
+    for (const n of names) await refs.set(n, image.manifest);
+    if (o.iidfile) await writeFileAtomic(path.resolve(o.cwd, o.iidfile), image.config.digest);
+    if (o.metadataFile) {
+      const meta = {
+        'containerimage.digest': image.manifest.digest,
+        'containerimage.config.digest': image.config.digest,
+        'containerimage.descriptor': image.manifest,
+        ...(names.length ? { 'image.name': names.join(',') } : {}),
+      };
+      await writeFileAtomic(path.resolve(o.cwd, o.metadataFile), `${JSON.stringify(meta, null, 2)}\n`);
+    }
+    return { manifest: image.manifest, config: image.config, names, warnings: [...parsed.warnings, ...p.warnings] };
+  } finally {
+    await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,67 @@
+// The composition root: builds the commander program and maps outcomes to exit codes.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { TsbuildError } from '../core/index.js';
+import { buildCommand } from './commands/build.js';
+import type { Ctx } from './commands/common.js';
+import { imageCommand } from './commands/image.js';
+import { parseCommand } from './commands/parse.js';
+import { processHost, type Host } from './host.js';
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], host: Host): Promise<number> {
+  const ctx: Ctx = {
+    host, exitCode: 0, cores: os.availableParallelism(),
+    usage: (m) => new TsbuildError('TSB9001', m),
+  };
+  const program = new Command('tsbuild')
+    .description('tsbuild: a daemonless Dockerfile image builder')
+    .option('--root <dir>', 'store root (default: $TSBUILD_ROOT, /var/lib/tsbuild as root, else ~/.local/share/tsbuild)')
+    .exitOverride()
+    .configureOutput({ writeOut: host.stdout, writeErr: host.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (cmd) => {
+      const root = (cmd.optsWithGlobals() as { root?: string }).root;
+      if (root !== undefined) ctx.root = root;
+    });
+  program.addCommand(buildCommand(ctx));
+  program.addCommand(parseCommand(ctx));
+  program.addCommand(imageCommand(ctx));
+  program.command('version').description('print the version').action(() => host.stdout(`tsbuild ${version()}\n`));
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: host.stdout, writeErr: host.stderr });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** Entry for the bin script: wires signals to cancellation. */
+export async function run(argv: string[]): Promise<number> {
+  const ac = new AbortController();
+  let signalled = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalled++;
+    if (signalled > 1) process.exit(130);
+    ac.abort(new TsbuildError('TSB3008', `build cancelled (${sig})`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await main(argv, processHost(ac.signal));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,58 @@
+// The build-context vocabulary shared by the planner (hashing) and the COPY/ADD engine.
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'other';
+
+export interface ContextEntry {
+  /** Real path relative to the root, '/'-separated, no leading './'; '.' for the root itself. */
+  path: string;
+  /**
+   * The path as the source word matched it, before a final symlink was followed (select()
+   * results only; equals `path` for walk() results). Its base name names the copy.
+   */
+  matched: string;
+  abs: string;
+  type: EntryType;
+  /** st_mode as returned by lstat (file type bits included). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeMs: number;
+  /** Nanosecond mtime, for exact timestamp preservation. */
+  mtimeNs: bigint;
+  atimeNs: bigint;
+  linkTarget?: string;
+  ino: number;
+  dev: number;
+  nlink: number;
+  /** st_rdev, for device nodes. */
+  rdev: number;
+}
+
+export interface WalkOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * A tree that COPY/ADD reads from: the build context (read in place, filtered by
+ * .dockerignore) or a materialized stage/image rootfs (`COPY --from`).
+ */
+export interface BuildContext {
+  /** Absolute directory the entries live in; read in place, never copied. */
+  readonly root: string;
+  /**
+   * 'context': a local build context (files are owned by 0:0 in the image unless --chown).
+   * 'rootfs': a stage or image filesystem (owners are preserved).
+   */
+  readonly kind: 'context' | 'rootfs';
+  /** True when .dockerignore excludes the path (or one of its parents). */
+  isExcluded(relPath: string): boolean;
+  /**
+   * Resolves COPY/ADD source words (already variable-expanded) to entries. Globs follow
+   * filepath.Match per path component; a directory source selects the directory itself.
+   * A source leaving the root → TSB2102; no match → TSB2101. Excluded paths never match.
+   */
+  select(sources: string[], opts?: WalkOptions): Promise<ContextEntry[]>;
+  /** All non-excluded entries strictly below a directory, depth-first in byte order. */
+  walk(relDir: string, opts?: WalkOptions): AsyncIterable<ContextEntry>;
+}

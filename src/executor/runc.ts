@@ -1,0 +1,182 @@
+// The runc driver, the only code that starts containers: bundle setup, `runc run --keep`, abort,
+// OOM detection from the kept cgroup, and cleanup of runc state, cgroups, stubs and the bundle.
+import { spawn } from 'node:child_process';
+import { accessSync, constants as fsConstants, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TsbuildError, abortError, throwIfAborted } from '../core/index.js';
+import { cgroupDirs, detectCgroupVersion, oomKilled, removeCgroupDirs } from './cgroup.js';
+import { writeEtcFiles } from './etcfiles.js';
+import { generateSpec } from './spec.js';
+import { runCommand } from './spawn.js';
+import { missingMountPoints, removeStubs } from './stubs.js';
+import type { ExecIO, ExecRequest, ExecResult, Executor, RuntimeSpec } from './types.js';
+
+export interface RuncExecutorOptions {
+  /** runc binary name or path; default `runc` on PATH. */
+  runtime?: string;
+  /** runc's state directory (`runc --root`). */
+  stateDir: string;
+  /** Where per-run bundle directories are made; default os.tmpdir(). */
+  tmpDir?: string;
+}
+
+function findExecutable(name: string): string | undefined {
+  const candidates = name.includes('/') ? [path.resolve(name)] : (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').filter(Boolean).map((d) => path.join(d, name));
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/** This process's hard open-files limit; without CAP_SYS_RESOURCE a container cannot exceed it. */
+async function hostNofileHard(): Promise<number | undefined> {
+  try {
+    const m = /^Max open files\s+\S+\s+(\d+)/m.exec(await fsp.readFile('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lowers rlimits the host cannot grant, so a locked-down host still runs containers. */
+export function clampRlimits(spec: RuntimeSpec, hostHard: number | undefined): RuntimeSpec {
+  if (hostHard === undefined) return spec;
+  const rlimits = spec.process.rlimits.map((r) =>
+    r.type === 'RLIMIT_NOFILE' && r.hard > hostHard ? { ...r, hard: hostHard, soft: Math.min(r.soft, hostHard) } : r,
+  );
+  return { ...spec, process: { ...spec.process, rlimits } };
+}
+
+const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
+
+/** runc reports death by signal n as exit status 128+n. */
+function signalOf(exitCode: number): string | undefined {
+  return exitCode > 128 ? signalNames.get(exitCode - 128) : undefined;
+}
+
+async function runtimeErrors(logFile: string): Promise<string[]> {
+  let text = '';
+  try {
+    text = await fsp.readFile(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const rec = JSON.parse(line) as { level?: string; msg?: string };
+      if (rec.level === 'error' || rec.level === 'fatal') out.push(rec.msg ?? line);
+    } catch {
+      out.push(line);
+    }
+  }
+  return out;
+}
+
+class RuncExecutor implements Executor {
+  private readonly cgroup = detectCgroupVersion();
+
+  constructor(
+    private readonly runc: string,
+    private readonly stateDir: string,
+    private readonly tmpDir: string,
+  ) {}
+
+  private runcArgs(...args: string[]): string[] {
+    return ['--root', this.stateDir, ...args];
+  }
+
+  async run(req: ExecRequest, io: ExecIO, signal?: AbortSignal): Promise<ExecResult> {
+    throwIfAborted(signal);
+    const started = Date.now();
+    const bundle = await fsp.mkdtemp(path.join(this.tmpDir, `tsbuild-run-${req.id}-`));
+    const cgroups = cgroupDirs(`tsbuild/${req.id}`, this.cgroup);
+    let stubs: string[] = [];
+    try {
+      const etcDir = path.join(bundle, 'etc');
+      const spec = clampRlimits(generateSpec(req, { cgroup: this.cgroup, etcDir }), await hostNofileHard());
+      await writeEtcFiles(etcDir, { hostname: req.hostname });
+      await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+      stubs = await missingMountPoints(
+        req.rootfs,
+        spec.mounts.map((m) => m.destination),
+      );
+      const logFile = path.join(bundle, 'runc-log.json');
+      const outcome = await this.runContainer(req.id, { bundle, logFile, io, ...(signal ? { signal } : {}) });
+      // the cgroup survives until `runc delete` thanks to --keep, so the OOM counter is still readable
+      const oom = await oomKilled(cgroups);
+      if (signal?.aborted) throw abortError(signal);
+      const errors = await runtimeErrors(logFile);
+      if (errors.length > 0 || outcome.code === null) {
+        throw new TsbuildError('TSB3007', `runc failed to run container ${req.id}: ${errors.join('; ') || `runc killed by ${outcome.signal ?? 'a signal'}`}`, {
+          detail: `command: ${JSON.stringify(req.args)}`,
+        });
+      }
+      const sig = signalOf(outcome.code);
+      return { exitCode: outcome.code, ...(sig ? { signal: sig } : {}), oomKilled: oom, durationMs: Date.now() - started };
+    } finally {
+      await runCommand(this.runc, this.runcArgs('delete', '--force', req.id));
+      await removeCgroupDirs(cgroups);
+      await removeStubs(stubs).catch(() => undefined);
+      await fsp.rm(bundle, { recursive: true, force: true });
+    }
+  }
+
+  private runContainer(
+    id: string,
+    opts: { bundle: string; logFile: string; io: ExecIO; signal?: AbortSignal },
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const args = this.runcArgs('--log', opts.logFile, '--log-format', 'json', 'run', '--keep', '--bundle', opts.bundle, id);
+    const child = spawn(this.runc, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => opts.io.stdout(d));
+    child.stderr.on('data', (d: Buffer) => opts.io.stderr(d));
+    let exited = false;
+
+    const killLoop = async (): Promise<void> => {
+      const deadline = Date.now() + 3000;
+      while (!exited) {
+        // fails harmlessly until runc has created the container
+        await runCommand(this.runc, this.runcArgs('kill', id, 'KILL'));
+        if (exited) return;
+        if (Date.now() > deadline) {
+          child.kill('SIGKILL');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const onAbort = (): void => {
+      void killLoop();
+    };
+
+    return new Promise((resolve, reject) => {
+      child.on('error', (e) => {
+        exited = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(new TsbuildError('TSB3007', `cannot start ${this.runc}: ${e.message}`, { cause: e }));
+      });
+      child.on('close', (code, sig) => {
+        exited = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve({ code, signal: sig });
+      });
+      if (opts.signal?.aborted) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** Finds runc and prepares its state directory. */
+export async function createRuncExecutor(opts: RuncExecutorOptions): Promise<Executor> {
+  const runc = findExecutable(opts.runtime ?? 'runc');
+  if (!runc) throw new TsbuildError('TSB5003', 'runc not found: install it with `apt-get install runc`');
+  await fsp.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  return new RuncExecutor(runc, path.resolve(opts.stateDir), opts.tmpDir ?? os.tmpdir());
+}

@@ -1,0 +1,99 @@
+// solve(): runs a vertex DAG in dependency order, independent vertices in parallel, each once.
+import PQueue from 'p-queue';
+import { abortError } from '../core/index.js';
+import type { Vertex } from '../graph/index.js';
+import type { CacheLookup, OpResult, OpRunner, ProgressSink } from './types.js';
+
+export interface SolveOptions {
+  runner: OpRunner;
+  progress: ProgressSink;
+  /** Parallel steps (default 2). */
+  jobs?: number;
+  cache?: CacheLookup;
+  /** Vertices that must not be served from cache (--no-cache, --no-cache-filter). */
+  noCache?: (v: Vertex) => boolean;
+  signal?: AbortSignal;
+}
+
+interface Solved {
+  key: string;
+  result: OpResult;
+}
+
+/**
+ * Solves every root and returns the result of each vertex by digest. The first failure aborts
+ * everything still running (through the shared AbortSignal) and is the error thrown.
+ */
+export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promise<Map<string, OpResult>> {
+  const queue = new PQueue({ concurrency: Math.max(1, opts.jobs ?? 2) });
+  const abort = new AbortController();
+  const onOuterAbort = (): void => abort.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) onOuterAbort();
+  const pending = new Map<string, Promise<Solved>>();
+  const results = new Map<string, OpResult>();
+  let firstError: unknown;
+
+  const solveVertex = (v: Vertex): Promise<Solved> => {
+    let p = pending.get(v.digest);
+    if (!p) {
+      p = (async () => {
+        const inputs = await Promise.all(v.inputs.map(solveVertex));
+        if (abort.signal.aborted) throw abortError(abort.signal);
+        return queue.add(() => runOne(v, inputs), { signal: abort.signal }) as Promise<Solved>;
+      })();
+      p.catch((e: unknown) => {
+        if (firstError === undefined) {
+          firstError = e;
+          abort.abort(e);
+        }
+      });
+      pending.set(v.digest, p);
+    }
+    return p;
+  };
+
+  const runOne = async (v: Vertex, inputs: Solved[]): Promise<Solved> => {
+    const signal = abort.signal;
+    const inputResults = inputs.map((i) => i.result);
+    const key = opts.cache ? await opts.cache.key(v, inputs.map((i) => i.key), signal) : v.digest;
+    if (opts.cache && !opts.noCache?.(v)) {
+      const hit = await opts.cache.get(key, v);
+      if (hit) {
+        opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'cached' });
+        results.set(v.digest, hit);
+        return { key, result: hit };
+      }
+    }
+    const started = Date.now();
+    opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'started' });
+    try {
+      const result = await opts.runner.run(v, inputResults, {
+        signal,
+        log: (stream, data) => opts.progress.emit({ type: 'log', id: v.digest, stream, data: typeof data === 'string' ? data : data.toString('utf8') }),
+      });
+      if (opts.cache) await opts.cache.put(key, v, result);
+      results.set(v.digest, result);
+      opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'done', durationMs: Date.now() - started });
+      return { key, result };
+    } catch (e) {
+      const cancelled = signal.aborted && e !== signal.reason && firstError !== undefined;
+      opts.progress.emit({
+        type: 'step', id: v.digest, name: v.meta.name, status: 'error', durationMs: Date.now() - started,
+        error: cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e),
+      });
+      throw e;
+    }
+  };
+
+  try {
+    await Promise.allSettled(roots.map(solveVertex));
+    if (firstError !== undefined) throw firstError;
+    await Promise.all(roots.map(solveVertex));
+    return results;
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    queue.clear();
+    await queue.onIdle();
+  }
+}
