@@ -1,7 +1,8 @@
 // Shell-like word processing of Dockerfile words (quotes, escapes, `$VAR` / `${VAR...}` expansion),
 // following BuildKit's frontend/dockerfile/shell lexer rule for rule.
-import { goQuote, isSpace } from './go-text.js';
+import { goQuote } from './go-text.js';
 import { PatternError, goReplaceAll, shellPatternToRegex, trimPrefix, trimSuffix } from './shell-pattern.js';
+import { WordCollector } from './shell-words.js';
 
 export interface LexOptions {
   escapeToken: string;
@@ -37,47 +38,6 @@ export interface LexResult {
 }
 
 const EOF = '';
-
-class WordCollector {
-  private buf = '';
-  private inWord = false;
-  readonly words: string[] = [];
-
-  addChar(ch: string): void {
-    if (isSpace(ch)) {
-      if (this.inWord && this.buf.length !== 0) {
-        this.words.push(this.buf);
-        this.buf = '';
-        this.inWord = false;
-      }
-    } else {
-      this.addRawChar(ch);
-    }
-  }
-
-  addRawChar(ch: string): void {
-    this.buf += ch;
-    this.inWord = true;
-  }
-
-  addString(s: string): void {
-    for (const ch of s) this.addChar(ch);
-  }
-
-  addRawString(s: string): void {
-    this.buf += s;
-    this.inWord = true;
-  }
-
-  finish(): string[] {
-    if (this.buf.length > 0) {
-      this.words.push(this.buf);
-      this.buf = '';
-      this.inWord = false;
-    }
-    return this.words;
-  }
-}
 
 const letter = /^\p{L}$/u;
 const digit = /^\p{Nd}$/u;
