@@ -88,23 +88,23 @@ describe.skipIf(!have('root', 'runc', 'busybox'))('runc executor', () => {
       { stdout: () => (firstAt ||= Date.now()), stderr: () => undefined },
     );
     expect(res.exitCode).toBe(0);
-    expect(firstAt - started).toBeLessThan(started + res.durationMs - started - 500);
+    expect(firstAt - started).toBeLessThan(res.durationMs - 500);
   });
 
   it('reports death by signal', async () => {
-    const r = await run('sleep 10 & kill -TERM $!; wait $!; exec sh -c "kill -KILL \\$\\$"');
-    // pid 1 cannot be killed from inside its namespace, so the wait status reaches the shell instead
-    expect(r.exitCode).toBe(0);
+    // the inner shell dies from SIGKILL and the outer one exits with its 128+9 status
     const direct = await run('sh -c "kill -KILL \\$\\$"; exit $?');
     expect(direct.exitCode).toBe(137);
     expect(direct.signal).toBe('SIGKILL');
   });
 
   it('runs the command as pid 1 and shows only the container processes', async () => {
-    const r = await run('set -- /proc/[0-9]*; echo "$#"; tr "\\0" " " < /proc/1/cmdline');
-    const [count, cmdline] = r.out.split('\n');
+    // the shell's own pid is 1; ls, wc and the shell are all there is
+    const r = await run('echo $$; ls -d /proc/[0-9]* | wc -l; true');
+    const [pid, count] = r.out.split('\n');
+    expect(pid).toBe('1');
+    expect(Number(count)).toBeGreaterThanOrEqual(2);
     expect(Number(count)).toBeLessThanOrEqual(3);
-    expect(cmdline?.startsWith('/bin/sh -c set --')).toBe(true);
   });
 
   it('gives network none only a loopback device, and host the host devices', async () => {
@@ -125,8 +125,10 @@ describe.skipIf(!have('root', 'runc', 'busybox'))('runc executor', () => {
     expect(lines).toContain('Seccomp: 2');
     const root = await run('grep -E "^CapEff:" /proc/self/status | tr -s "\\t " " "; cat /proc/kcore | head -c1 | wc -c; mount -t tmpfs x /mnt 2>/dev/null; echo mount=$?');
     expect(root.out.split('\n')).toEqual(['CapEff: 00000000a80425fb', '0', 'mount=1', '']);
-    const insecure = await run('grep -E "^Seccomp:" /proc/self/status | tr -s "\\t " " "', { insecure: true });
-    expect(insecure.out.trim()).toBe('Seccomp: 0');
+    // insecure grants every capability this host holds
+    const hostBnd = /^CapBnd:\s+(\S+)$/m.exec(await fsp.readFile('/proc/self/status', 'utf8'))?.[1];
+    const insecure = await run('grep -E "^(Seccomp|CapEff):" /proc/self/status | tr -s "\\t " " "', { insecure: true });
+    expect(insecure.out.split('\n')).toEqual([`CapEff: ${hostBnd ?? ''}`, 'Seccomp: 0', '']);
   });
 
   it('applies memory, cpu and pids limits in the container cgroup', async () => {
@@ -144,7 +146,9 @@ describe.skipIf(!have('root', 'runc', 'busybox'))('runc executor', () => {
 
   it('stops a fork loop at the pids limit', async () => {
     const started = Date.now();
-    const r = await run('i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null; set -- /proc/[0-9]*; echo $#', { limits: { pids: 50 } });
+    // a failed fork ends the subshell; the outer shell then counts processes with a builtin glob
+    const r = await run('(i=0; while [ $i -lt 200 ]; do sleep 30 & i=$((i+1)); done; echo finished) 2>/dev/null; set -- /proc/[0-9]*; echo $#', { limits: { pids: 50 } });
+    expect(r.out).not.toContain('finished');
     expect(Number(r.out.trim())).toBeLessThanOrEqual(50);
     expect(Number(r.out.trim())).toBeGreaterThan(10);
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { TsbuildError, abortError, throwIfAborted } from '../core/index.js';
 import { cgroupDirs, detectCgroupVersion, oomKilled, removeCgroupDirs } from './cgroup.js';
 import { writeEtcFiles } from './etcfiles.js';
-import { generateSpec } from './spec.js';
+import { generateSpec, validateRequest } from './spec.js';
 import { runCommand } from './spawn.js';
 import { missingMountPoints, removeStubs } from './stubs.js';
-import type { ExecIO, ExecRequest, ExecResult, Executor, RuntimeSpec } from './types.js';
+import { fitToHost, readHostGrant } from './host-limits.js';
+import type { ExecIO, ExecRequest, ExecResult, Executor } from './types.js';
 
 export interface RuncExecutorOptions {
   /** runc binary name or path; default `runc` on PATH. */
@@ -32,25 +33,6 @@ function findExecutable(name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** This process's hard open-files limit; without CAP_SYS_RESOURCE a container cannot exceed it. */
-async function hostNofileHard(): Promise<number | undefined> {
-  try {
-    const m = /^Max open files\s+\S+\s+(\d+)/m.exec(await fsp.readFile('/proc/self/limits', 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Lowers rlimits the host cannot grant, so a locked-down host still runs containers. */
-export function clampRlimits(spec: RuntimeSpec, hostHard: number | undefined): RuntimeSpec {
-  if (hostHard === undefined) return spec;
-  const rlimits = spec.process.rlimits.map((r) =>
-    r.type === 'RLIMIT_NOFILE' && r.hard > hostHard ? { ...r, hard: hostHard, soft: Math.min(r.soft, hostHard) } : r,
-  );
-  return { ...spec, process: { ...spec.process, rlimits } };
 }
 
 const signalNames = new Map<number, string>(Object.entries(os.constants.signals).map(([name, n]) => [n, name]));
@@ -95,13 +77,15 @@ class RuncExecutor implements Executor {
 
   async run(req: ExecRequest, io: ExecIO, signal?: AbortSignal): Promise<ExecResult> {
     throwIfAborted(signal);
+    // the id becomes part of paths (bundle, cgroups), so it is checked before any is made
+    validateRequest(req);
     const started = Date.now();
     const bundle = await fsp.mkdtemp(path.join(this.tmpDir, `tsbuild-run-${req.id}-`));
     const cgroups = cgroupDirs(`tsbuild/${req.id}`, this.cgroup);
     let stubs: string[] = [];
     try {
       const etcDir = path.join(bundle, 'etc');
-      const spec = clampRlimits(generateSpec(req, { cgroup: this.cgroup, etcDir }), await hostNofileHard());
+      const spec = fitToHost(generateSpec(req, { cgroup: this.cgroup, etcDir }), await readHostGrant());
       await writeEtcFiles(etcDir, { hostname: req.hostname });
       await fsp.writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
       stubs = await missingMountPoints(

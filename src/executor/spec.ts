@@ -20,7 +20,8 @@ function invalid(req: ExecRequest, what: string): TsbuildError {
   return new TsbuildError('TSB3014', `exec request ${req.id || '(no id)'}: ${what}`);
 }
 
-function validate(req: ExecRequest): void {
+/** Throws TSB3014 for a request that cannot be run (bad id, relative paths, bad ids or limits). */
+export function validateRequest(req: ExecRequest): void {
   if (!ID_PATTERN.test(req.id)) throw invalid(req, `id "${req.id}" must match [a-z0-9][a-z0-9-]*`);
   if (!path.isAbsolute(req.rootfs)) throw invalid(req, `rootfs "${req.rootfs}" must be an absolute path`);
   if (req.args.length === 0) throw invalid(req, 'args must not be empty');
@@ -58,7 +59,7 @@ function etcMounts(etcDir: string): SpecMount[] {
 
 /** The config.json for running `req`; pure, so the same request always gives the same spec. */
 export function generateSpec(req: ExecRequest, host: SpecHost): RuntimeSpec {
-  validate(req);
+  validateRequest(req);
   const insecure = req.insecure === true;
   const caps = [...(insecure ? ALL_CAPABILITIES : DEFAULT_CAPABILITIES)];
   const namespaces: RuntimeSpec['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
