@@ -51,7 +51,7 @@ export class RefStore {
     return data.refs;
   }
 
-  private async update(change: (refs: Record<string, Descriptor>) => boolean): Promise<void> {
+  private async update(change: (refs: Record<string, Descriptor>) => boolean, signal?: AbortSignal): Promise<void> {
     await withLock(
       this.lockFile,
       async () => {
@@ -65,7 +65,7 @@ export class RefStore {
         const body: RefsFile = { version: 1, refs: sorted };
         await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
       },
-      this.lockOpts,
+      signal ? { ...this.lockOpts, signal } : this.lockOpts,
     );
   }
 
@@ -73,23 +73,23 @@ export class RefStore {
     return (await this.load())[name];
   }
 
-  async set(name: string, desc: Descriptor): Promise<void> {
+  async set(name: string, desc: Descriptor, signal?: AbortSignal): Promise<void> {
     if (!isDescriptor(desc)) throw new TsbuildError('TSB4005', `refusing to store an invalid descriptor for ${name}`);
     const copy: Descriptor = { ...desc };
     await this.update((refs) => {
       refs[name] = copy;
       return true;
-    });
+    }, signal);
   }
 
   /** Removes a reference; returns whether it existed. */
-  async delete(name: string): Promise<boolean> {
+  async delete(name: string, signal?: AbortSignal): Promise<boolean> {
     let existed = false;
     await this.update((refs) => {
       existed = name in refs;
       delete refs[name];
       return existed;
-    });
+    }, signal);
     return existed;
   }
 

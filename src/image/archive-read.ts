@@ -1,10 +1,10 @@
 // `image load`: imports an OCI layout directory, OCI layout tar (plain or compressed) or docker-archive.
 import { promises as fsp } from 'node:fs';
-import { TsbuildError, type Platform } from '../core/index.js';
-import type { ContentStore } from '../content/index.js';
+import { TsbuildError, type Descriptor, type Platform } from '../core/index.js';
+import { digestHex, type ContentStore } from '../content/index.js';
 import { importDockerArchive } from './docker-read.js';
 import { readLayoutDir } from './layout-read.js';
-import { importIndex, type ArchiveImage } from './oci-import.js';
+import { importIndex, type ArchiveImage, type BlobSource } from './oci-import.js';
 import { fileBytes, invalidArchive, lookup, scanTar, type ScannedTar } from './tar-scan.js';
 import type { ImageIndex } from './types.js';
 
@@ -25,6 +25,42 @@ async function jsonFile<T>(content: ContentStore, scanned: ScannedTar, name: str
   }
 }
 
+/** Blobs seen in a scanned tar: verified while scanning; small ones are stored only when needed. */
+function tarSource(scanned: ScannedTar, content: ContentStore, signal?: AbortSignal): BlobSource {
+  const sizeCheck = (d: Descriptor, size: number): void => {
+    if (size !== d.size) throw new TsbuildError('TSB4001', `${scanned.file}: blob ${d.digest} has ${size} bytes, its descriptor says ${d.size}`);
+  };
+  const buffered = (d: Descriptor): Buffer | undefined => {
+    const f = scanned.files.get(`blobs/sha256/${digestHex(d.digest)}`);
+    return f?.kind === 'buffer' ? f.data : undefined;
+  };
+  return {
+    async read(d) {
+      const data = buffered(d);
+      if (data) {
+        sizeCheck(d, data.length);
+        return data;
+      }
+      const have = await content.info(d.digest);
+      if (!have) return undefined;
+      sizeCheck(d, have.size);
+      return content.readBuffer(d.digest, signal);
+    },
+    async ensure(d) {
+      const have = await content.info(d.digest);
+      if (have) {
+        sizeCheck(d, have.size);
+        return 'stored';
+      }
+      const data = buffered(d);
+      if (!data) return 'absent';
+      sizeCheck(d, data.length);
+      await content.putBuffer(data, signal);
+      return 'stored';
+    },
+  };
+}
+
 async function readTar(file: string, opts: ReadArchiveOptions): Promise<ArchiveImage[]> {
   const { content } = opts;
   const scanned = await scanTar(file, content, opts.signal);
@@ -36,13 +72,7 @@ async function readTar(file: string, opts: ReadArchiveOptions): Promise<ArchiveI
         content,
         ...(opts.platform ? { platform: opts.platform } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
-        // Every blob in the tar was verified while it streamed past; what matters now is presence.
-        ensure: async (d) => {
-          const have = await content.info(d.digest);
-          if (!have) return 'absent';
-          if (have.size !== d.size) throw new TsbuildError('TSB4001', `${file}: blob ${d.digest} has ${have.size} bytes, descriptor says ${d.size}`);
-          return 'stored';
-        },
+        blobs: tarSource(scanned, content, opts.signal),
       },
       index,
     );

@@ -1,10 +1,10 @@
 // Reading OCI layout directories: import into the store, and resolving one image for a build context.
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { TsbuildError, isTsbuildError, type Descriptor, type Digest, type Platform } from '../core/index.js';
+import { TsbuildError, isTsbuildError, sha256, type Descriptor, type Digest, type Platform } from '../core/index.js';
 import { ContentStore, digestHex } from '../content/index.js';
 import { Annotation, MediaType } from './mediatypes.js';
-import { importIndex, type ArchiveImage } from './oci-import.js';
+import { importIndex, type ArchiveImage, type BlobSource } from './oci-import.js';
 import { parseReference } from './reference.js';
 import type { ImageIndex, OciLayoutFile } from './types.js';
 import { resolveManifest } from './walk.js';
@@ -35,6 +35,40 @@ export async function readLayoutIndex(dir: string): Promise<ImageIndex> {
   return index;
 }
 
+/** Blobs of a layout directory, verified as they are read or ingested. */
+function dirSource(dir: string, content: ContentStore, signal?: AbortSignal): BlobSource {
+  const fileOf = (d: Descriptor): string => path.join(dir, 'blobs', 'sha256', digestHex(d.digest));
+  const damaged = (d: Descriptor, cause?: unknown): TsbuildError =>
+    new TsbuildError('TSB4001', `${fileOf(d)} does not match its digest ${d.digest} or size ${d.size}`, cause === undefined ? {} : { cause });
+  return {
+    async read(d) {
+      if ((await content.info(d.digest))?.size === d.size) return content.readBuffer(d.digest, signal);
+      let data: Buffer;
+      try {
+        data = await fsp.readFile(fileOf(d), signal ? { signal } : {});
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw e;
+      }
+      if (data.length !== d.size || sha256(data) !== d.digest) throw damaged(d);
+      return data;
+    },
+    async ensure(d) {
+      if ((await content.info(d.digest))?.size === d.size) return 'stored';
+      const file = fileOf(d);
+      const st = await fsp.stat(file).catch(() => undefined);
+      if (!st?.isFile()) return 'absent';
+      try {
+        await content.ingest(createReadStream(file), { digest: d.digest, size: d.size, ...(signal ? { signal } : {}) });
+      } catch (e) {
+        if (isTsbuildError(e) && e.code === 'TSB4001') throw damaged(d, e);
+        throw e;
+      }
+      return 'stored';
+    },
+  };
+}
+
 export async function readLayoutDir(dir: string, opts: { content: ContentStore; platform?: Platform; signal?: AbortSignal }): Promise<ArchiveImage[]> {
   const index = await readLayoutIndex(dir);
   const { content, signal } = opts;
@@ -42,22 +76,9 @@ export async function readLayoutDir(dir: string, opts: { content: ContentStore; 
     {
       source: dir,
       content,
+      blobs: dirSource(dir, content, signal),
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(signal ? { signal } : {}),
-      ensure: async (d) => {
-        const have = await content.info(d.digest);
-        if (have?.size === d.size) return 'stored';
-        const file = path.join(dir, 'blobs', 'sha256', digestHex(d.digest));
-        const st = await fsp.stat(file).catch(() => undefined);
-        if (!st?.isFile()) return 'absent';
-        try {
-          await content.ingest(createReadStream(file), { digest: d.digest, size: d.size, ...(signal ? { signal } : {}) });
-        } catch (e) {
-          if (isTsbuildError(e) && e.code === 'TSB4001') throw new TsbuildError('TSB4001', `${file} does not match its digest or size`, { cause: e });
-          throw e;
-        }
-        return 'stored';
-      },
     },
     index,
   );

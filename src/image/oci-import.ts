@@ -12,21 +12,35 @@ export interface ArchiveImage {
   refNames: string[];
 }
 
-/** Ensures `d` is in the store, verified; throws TSB4101/TSB4001 naming the blob when it cannot. */
-export type EnsureBlob = (d: Descriptor) => Promise<'stored' | 'absent'>;
+/** Where an import gets blobs from; both verify digest and size (TSB4001 naming the blob). */
+export interface BlobSource {
+  /** Puts `d` into the content store, or reports that the archive lacks it. */
+  ensure(d: Descriptor): Promise<'stored' | 'absent'>;
+  /** The bytes of a small blob without storing it, or undefined when the archive lacks it. */
+  read(d: Descriptor): Promise<Buffer | undefined>;
+}
 
+/**
+ * Children are stored before the manifest that references them, so a manifest present in the
+ * store always has its config and layers present too, even after a failed import.
+ */
 export interface ImportContext {
   source: string;
   content: ContentStore;
-  ensure: EnsureBlob;
+  blobs: BlobSource;
   platform?: Platform;
   signal?: AbortSignal;
 }
 
+/** Manifests and indexes are small; a huge one is damage or abuse, not something to load into memory. */
+const MAX_JSON_BLOB = 8 << 20;
+
 async function readJsonBlob<T>(ctx: ImportContext, d: Descriptor): Promise<T> {
-  if ((await ctx.ensure(d)) === 'absent') throw new TsbuildError('TSB4101', `${ctx.source}: blob ${d.digest} is missing`);
+  if (d.size > MAX_JSON_BLOB) throw new TsbuildError('TSB4101', `${ctx.source}: ${d.mediaType} ${d.digest} is ${d.size} bytes, too large`);
+  const data = await ctx.blobs.read(d);
+  if (data === undefined) throw new TsbuildError('TSB4101', `${ctx.source}: blob ${d.digest} is missing`);
   try {
-    return await ctx.content.readJson<T>(d.digest, ctx.signal);
+    return JSON.parse(data.toString('utf8')) as T;
   } catch (e) {
     throw new TsbuildError('TSB4101', `${ctx.source}: blob ${d.digest} is not valid JSON`, { cause: e });
   }
@@ -37,14 +51,15 @@ async function importManifest(ctx: ImportContext, d: Descriptor): Promise<void> 
   if (!m || typeof m !== 'object' || !m.config || !Array.isArray(m.layers)) {
     throw new TsbuildError('TSB4101', `${ctx.source}: manifest ${d.digest} lacks config or layers`);
   }
-  if ((await ctx.ensure(m.config)) === 'absent') throw new TsbuildError('TSB4101', `${ctx.source}: config blob ${m.config.digest} is missing`);
+  if ((await ctx.blobs.ensure(m.config)) === 'absent') throw new TsbuildError('TSB4101', `${ctx.source}: config blob ${m.config.digest} is missing`);
   for (const layer of m.layers) {
     throwIfAborted(ctx.signal);
     // Foreign layers are fetched from their URLs later; archives may leave them out.
-    if ((await ctx.ensure(layer)) === 'absent' && !isNondistributable(layer.mediaType)) {
+    if ((await ctx.blobs.ensure(layer)) === 'absent' && !isNondistributable(layer.mediaType)) {
       throw new TsbuildError('TSB4101', `${ctx.source}: layer blob ${layer.digest} is missing`);
     }
   }
+  await ctx.blobs.ensure(d);
 }
 
 /** Follows nested indexes to one platform's manifest, importing what that manifest needs. */
@@ -64,7 +79,9 @@ async function importEntry(ctx: ImportContext, d: Descriptor, depth = 0): Promis
     const want = ctx.platform ? formatPlatform(ctx.platform) : 'the host platform';
     throw new TsbuildError('TSB4105', `${ctx.source}: index ${d.digest} has no manifest for ${want}`);
   }
-  return importEntry(ctx, child, depth + 1);
+  const picked = await importEntry(ctx, child, depth + 1);
+  await ctx.blobs.ensure(d);
+  return picked;
 }
 
 export function entryNames(d: Descriptor): string[] {
@@ -80,7 +97,9 @@ export async function importIndex(ctx: ImportContext, index: ImageIndex): Promis
   const byDigest = new Map<string, ArchiveImage>();
   for (const entry of index.manifests) {
     throwIfAborted(ctx.signal);
-    const manifest = await importEntry(ctx, entry);
+    const picked = await importEntry(ctx, entry);
+    // Naming annotations belong to the archive's index entry, not to the image.
+    const manifest: Descriptor = { mediaType: picked.mediaType, digest: picked.digest, size: picked.size, ...(picked.platform ? { platform: picked.platform } : {}) };
     const prev = byDigest.get(manifest.digest);
     const names = entryNames(entry);
     if (prev) prev.refNames.push(...names.filter((n) => !prev.refNames.includes(n)));

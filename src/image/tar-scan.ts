@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { TsbuildError, isTsbuildError, throwIfAborted, type Digest } from '../core/index.js';
+import { TsbuildError, isTsbuildError, sha256, throwIfAborted, type Digest } from '../core/index.js';
 import type { BlobInfo, ContentStore } from '../content/index.js';
 import { chain, decompressor, sniffFile } from './compression.js';
 
@@ -18,6 +18,8 @@ export interface ScannedTar {
 }
 
 const KEEP_IN_MEMORY = 1 << 20;
+/** Total bytes of small files held in memory; past this, files go to the content store right away. */
+const MEMORY_BUDGET = 64 << 20;
 const BLOB_PATH = /^blobs\/sha256\/([a-f0-9]{64})$/;
 
 function clean(name: string): string {
@@ -48,6 +50,7 @@ export async function scanTar(file: string, content: ContentStore, signal?: Abor
   input.on('error', (e: Error) => extract.destroy(e));
   input.pipe(extract as unknown as NodeJS.WritableStream);
   let current = '';
+  let inMemory = 0;
   try {
     for await (const entry of extract) {
       throwIfAborted(signal);
@@ -55,12 +58,18 @@ export async function scanTar(file: string, content: ContentStore, signal?: Abor
       current = clean(h.name);
       if (h.type === 'file' || h.type === 'contiguous-file') {
         const m = BLOB_PATH.exec(current);
-        if (m) {
-          const digest: Digest = `sha256:${m[1] ?? ''}`;
+        const digest: Digest | undefined = m ? `sha256:${m[1] ?? ''}` : undefined;
+        // Small files (manifests, configs) stay in memory so they reach the store only after what they reference.
+        if (h.size <= KEEP_IN_MEMORY && inMemory + h.size <= MEMORY_BUDGET) {
+          const data = await readAll(entry as unknown as Readable);
+          inMemory += data.length;
+          if (digest !== undefined && (sha256(data) !== digest || data.length !== h.size)) {
+            throw new TsbuildError('TSB4001', `blob ${current} hashes to ${sha256(data)}`);
+          }
+          out.files.set(current, { kind: 'buffer', data });
+        } else if (digest !== undefined) {
           const blob = await content.ingest(entry as unknown as Readable, { digest, size: h.size, ...(signal ? { signal } : {}) });
           out.files.set(current, { kind: 'blob', blob });
-        } else if (h.size <= KEEP_IN_MEMORY) {
-          out.files.set(current, { kind: 'buffer', data: await readAll(entry as unknown as Readable) });
         } else {
           const blob = await content.ingest(entry as unknown as Readable, { size: h.size, ...(signal ? { signal } : {}) });
           out.files.set(current, { kind: 'blob', blob });
