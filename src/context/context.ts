@@ -135,15 +135,15 @@ class TreeSource implements BuildContext {
     const r = await resolveWithin(this.root, rel, { confine: this.confine, what: relDir, signal: opts.signal });
     if (r.missing) throw new TsbuildError('TSB2101', `${relDir}: not found in the build context`);
     const top = this.exclusion(r.rel);
-    yield* this.walkDir(r.rel, top.info, [], opts.signal);
+    yield* this.walkDir(r.rel, top.info, [], opts);
   }
 
   /**
    * Yields the children of `dirRel`. Excluded directories that an exception may re-include
    * are entered without being yielded; they are yielded lazily before their first child.
    */
-  private async *walkDir(dirRel: string, info: MatchInfo | undefined, pending: ContextEntry[], signal?: AbortSignal): AsyncGenerator<ContextEntry> {
-    throwIfAborted(signal);
+  private async *walkDir(dirRel: string, info: MatchInfo | undefined, pending: ContextEntry[], opts: WalkOptions): AsyncGenerator<ContextEntry> {
+    throwIfAborted(opts.signal);
     const names = (await fsp.readdir(path.join(this.root, dirRel))).sort(compareBytes);
     for (let i = 0; i < names.length; i += STAT_BATCH) {
       const batch = names.slice(i, i + STAT_BATCH);
@@ -159,16 +159,16 @@ class TreeSource implements BuildContext {
           childInfo = m.info;
         }
         if (excluded) {
-          if (e.type === 'dir' && this.ignore.mayReincludeUnder(e.path)) {
+          if (e.type === 'dir' && this.ignore.mayReincludeUnder(e.path) && (opts.enter?.(e) ?? true)) {
             pending.push(e);
-            yield* this.walkDir(e.path, childInfo, pending, signal);
+            yield* this.walkDir(e.path, childInfo, pending, opts);
             if (pending[pending.length - 1] === e) pending.pop();
           }
           continue;
         }
         while (pending.length > 0) yield pending.shift() as ContextEntry;
         yield e;
-        if (e.type === 'dir') yield* this.walkDir(e.path, childInfo, pending, signal);
+        if (e.type === 'dir' && (opts.enter?.(e) ?? true)) yield* this.walkDir(e.path, childInfo, pending, opts);
       }
     }
   }

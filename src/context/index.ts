@@ -8,3 +8,4 @@ export { match, isBadPattern, hasWildcards } from './match.js';
 export { resolveWithin, type ResolveOptions, type ResolvedPath } from './rootpath.js';
 export { cleanPath, joinPath, compareBytes } from './paths.js';
 export { statEntry } from './stat.js';
+export { StatCache, hashSelection } from './hash.js';

@@ -31,6 +31,8 @@ export interface ContextEntry {
 
 export interface WalkOptions {
   signal?: AbortSignal;
+  /** Asked before descending into each directory; false skips everything below it. */
+  enter?: (dir: ContextEntry) => boolean;
 }
 
 /**

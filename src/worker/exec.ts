@@ -45,7 +45,7 @@ export async function runExecOp(deps: WorkerDeps, v: Vertex, op: ExecOp, inputs:
         const mounts: ExecMount[] = prepared.mounts;
         const result = await executor.run(
           {
-            id, rootfs: root, args: op.args, env: [...op.env, ...prepared.env], cwd: op.cwd,
+            id, rootfs: root, args: op.args, env: [...op.env, ...(v.meta.extraEnv ?? []), ...prepared.env], cwd: op.cwd,
             uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, hostname: op.hostname,
             network: op.network, mounts, limits: deps.limits, insecure: op.security === 'insecure',
           },

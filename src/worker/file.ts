@@ -1,11 +1,9 @@
 // File ops (COPY/ADD, WORKDIR's mkdir) run in-process on a mounted snapshot.
-import { promises as fsp } from 'node:fs';
 import { TsbuildError } from '../core/index.js';
 import { openRootfsSource, type BuildContext } from '../context/index.js';
 import type { CopyAction, FileOp, MkdirAction } from '../graph/index.js';
 import type { OpResult } from '../solver/index.js';
-import { copyFiles } from './copy/index.js';
-import { resolveInRoot } from './paths.js';
+import { copyFiles, mkdirAllInRoot } from './copy/index.js';
 import type { WorkerDeps } from './deps.js';
 import { layerStep, withView } from './step.js';
 import { resolveChown, resolveUser } from './user.js';
@@ -40,17 +38,6 @@ async function runCopy(deps: WorkerDeps, a: CopyAction, inputs: readonly OpResul
 async function runMkdir(deps: WorkerDeps, a: MkdirAction, inputs: readonly OpResult[], signal: AbortSignal): Promise<OpResult> {
   return layerStep(deps, inputs[0], async (root) => {
     const owner = a.owner ? await resolveUser(root, a.owner) : { uid: 0, gid: 0 };
-    // Create each missing component inside the root (symlinks resolved as in a chroot).
-    const parts = a.path.split('/').filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) {
-      const inRoot = `/${parts.slice(0, i).join('/')}`;
-      const host = await resolveInRoot(root, inRoot);
-      const st = await fsp.lstat(host).catch(() => undefined);
-      if (st?.isDirectory()) continue;
-      if (st) throw new TsbuildError('TSB2107', `WORKDIR ${a.path}: ${inRoot} exists and is not a directory`);
-      await fsp.mkdir(host, { mode: 0o755 });
-      await fsp.chmod(host, 0o755);
-      await fsp.lchown(host, owner.uid, owner.gid);
-    }
+    await mkdirAllInRoot(root, a.path, { owner: { uid: owner.uid, gid: owner.gid }, signal });
   }, { signal });
 }

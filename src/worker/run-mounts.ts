@@ -8,7 +8,7 @@ import type { ExecOp, FileSource, RunMount } from '../graph/index.js';
 import type { ExecMount } from '../executor/index.js';
 import { mountAll, unmountAll } from '../snapshotter/index.js';
 import type { OpResult } from '../solver/index.js';
-import { resolveInRoot } from './paths.js';
+import { resolveInRoot } from './copy/index.js';
 import type { WorkerDeps } from './deps.js';
 import { snapshotOf } from './step.js';
 
