@@ -90,6 +90,9 @@ export const DIAGNOSTICS = {
   TSB4202: { category: 'registry', message: 'registry authentication failed' },
   TSB4203: { category: 'registry', message: 'manifest not found' },
   TSB4204: { category: 'registry', message: 'platform not found in image index' },
+  TSB4205: { category: 'registry', message: 'unsupported or malformed registry response' },
+  TSB4206: { category: 'registry', message: 'credential helper failed' },
+  TSB4207: { category: 'registry', message: 'registry credentials file is unreadable' },
   // ---- 5xxx: environment ----
   TSB5001: { category: 'environment', message: 'this operation needs root' },
   TSB5002: { category: 'environment', message: 'overlayfs is not available' },

@@ -1,3 +1,4 @@
+// Tests for applyLayer: every entry type, whiteouts, and archives that try to escape destDir.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readFile, readdir, symlink, writeFile, stat } from 'node:fs/promises';

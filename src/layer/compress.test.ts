@@ -1,3 +1,4 @@
+// Tests for layer compression: round trips, magic detection, deterministic gzip, bzip2/xz via system tools.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

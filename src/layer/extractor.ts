@@ -1,9 +1,7 @@
 // Writes tar entries into a destination directory safely; shared by layer apply and ADD extraction.
-import { constants, createWriteStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { link, mkdir, open, readdir, readlink, rm, symlink, lchown, lutimes, chmod, utimes, chown } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { TsbuildError, throwIfAborted } from '../core/index.js';
 import { confinedTarget, entryParts, lstatOrUndefined, resolveDir, unsafe } from './safe-path.js';
 import { makeNode, setXattr } from './fs-ops.js';
@@ -116,8 +114,10 @@ export class Extractor {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const fh = await open(abs, flags, 0o600);
     try {
-      const out = createWriteStream('', { fd: fh, autoClose: false, highWaterMark: 1 << 20 });
-      await pipeline(Readable.from(e.body), out, this.o.signal ? { signal: this.o.signal } : {});
+      for await (const chunk of e.body) {
+        throwIfAborted(this.o.signal);
+        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off)).bytesWritten;
+      }
       const own = this.ownerOf(e.header);
       if (own) await fh.chown(own.uid, own.gid);
       // chmod after chown: chown clears setuid/setgid bits.
@@ -153,7 +153,7 @@ export class Extractor {
     let parts: string[];
     try {
       parts = entryParts(h.linkname);
-    } catch (e) {
+    } catch {
       throw unsafe(h.name, `hard link target '${h.linkname}' is outside the destination`);
     }
     const base = parts.pop();

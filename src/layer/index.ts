@@ -10,3 +10,8 @@ export {
 } from './compress.js';
 export { applyLayer, type ApplyLayerOptions } from './apply.js';
 export { extractTar, isArchive, type ExtractTarOptions } from './extract.js';
+export { diffOverlayUpper, diffTrees, type DiffOptions } from './diff.js';
+export { writeLayer, type WriteLayerOptions, type WrittenLayer } from './write.js';
+export { readTar, type TarEntry } from './tar-read.js';
+export { packTar, header as tarHeader, type PackEntry } from './tar-write.js';
+export type { TarHeader, EntryType } from './tar-format.js';

@@ -1,0 +1,127 @@
+// Shared pieces of both differs: lstat → tar header, hard link detection, sorted directory listing.
+import { createReadStream, type Stats } from 'node:fs';
+import { readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { TarHeader, EntryType } from './tar-format.js';
+import type { PackEntry } from './tar-write.js';
+import type { XattrIndex } from './xattr-read.js';
+
+export interface DiffOptions {
+  /** Clamp every mtime to this (seconds): newer files get the epoch (reproducible builds). */
+  sourceDateEpoch?: number;
+  /** Paths (relative, no leading './', no trailing '/') to leave out, with their subtrees. */
+  skip?: (relPath: string) => boolean;
+  signal?: AbortSignal;
+}
+
+/** xattrs copied from the filesystem into layer entries. */
+const CARRIED_XATTRS = ['security.capability'];
+
+export function typeOf(st: Stats): EntryType | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return undefined;
+}
+
+/** glibc's major()/minor() split of a dev_t. */
+export function devParts(rdev: number): { major: number; minor: number } {
+  const d = BigInt(rdev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}
+
+export function clampTime(seconds: number, epoch: number | undefined): number {
+  return epoch !== undefined && seconds > epoch ? epoch : seconds;
+}
+
+/** Bytewise (UTF-8) order, the order Go's tar writers and most layer tools use. */
+export function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+export async function sortedNames(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort(byteCompare);
+}
+
+export function whiteoutEntry(rel: string): PackEntry {
+  return {
+    header: {
+      name: rel,
+      type: 'file',
+      mode: 0,
+      uid: 0,
+      gid: 0,
+      size: 0,
+      mtime: 0,
+      linkname: '',
+      devmajor: 0,
+      devminor: 0,
+      xattrs: new Map(),
+    },
+  };
+}
+
+/** Turns filesystem entries into pack entries, emitting Link entries for inodes seen before. */
+export class EntryMaker {
+  private readonly links = new Map<string, string>();
+
+  constructor(
+    private readonly opts: DiffOptions,
+    private readonly xattrs: XattrIndex,
+  ) {}
+
+  async make(abs: string, rel: string, st: Stats): Promise<PackEntry | undefined> {
+    const type = typeOf(st);
+    if (!type) return undefined; // sockets cannot be archived
+    const name = type === 'dir' ? `${rel}/` : rel;
+    const xattrs = new Map<string, Buffer>();
+    const found = this.xattrs.get(rel);
+    for (const x of CARRIED_XATTRS) {
+      const v = found?.get(x);
+      if (v) xattrs.set(x, v);
+    }
+    const header: TarHeader = {
+      name,
+      type,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: 0,
+      mtime: clampTime(Math.floor(st.mtimeMs / 1000), this.opts.sourceDateEpoch),
+      linkname: '',
+      devmajor: 0,
+      devminor: 0,
+      xattrs,
+    };
+    if (type !== 'dir' && st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = this.links.get(key);
+      if (first !== undefined) return { header: { ...header, type: 'link', linkname: first, xattrs: new Map() } };
+      this.links.set(key, rel);
+    }
+    if (type === 'symlink') header.linkname = await readlink(abs);
+    if (type === 'char' || type === 'block') {
+      const { major, minor } = devParts(st.rdev);
+      header.devmajor = major;
+      header.devminor = minor;
+    }
+    if (type === 'file') {
+      header.size = st.size;
+      return { header, open: () => createReadStream(abs, { highWaterMark: 1 << 20 }) };
+    }
+    return { header };
+  }
+}
+
+export function childRel(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
+export function join(root: string, rel: string): string {
+  return rel === '' ? root : path.join(root, rel);
+}
