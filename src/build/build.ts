@@ -3,9 +3,10 @@ import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { TsbuildError, writeFileAtomic, type Descriptor, type Platform } from '../core/index.js';
-import { ContentStore, RefStore } from '../content/index.js';
-import { contextFromTarOrDockerfile, openContext, type BuildContext } from '../context/index.js';
+import { blake3Hex, TsbuildError, writeFileAtomic, type Descriptor, type Platform } from '../core/index.js';
+import { CacheStore, ContentStore, RefStore, type CachePreimage, type CacheRecord } from '../content/index.js';
+import { contextFromTarOrDockerfile, openContext, StatCache, type BuildContext } from '../context/index.js';
+import type { Vertex } from '../graph/index.js';
 import { createRuncExecutor, type Executor } from '../executor/index.js';
 import { parseReference } from '../image/index.js';
 import type { Compression } from '../layer/index.js';
@@ -13,7 +14,7 @@ import { parseDockerfile, type ParseWarning } from '../parser/index.js';
 import { hostPlatform, plan, type BuildContextSpec, type PlanWarning } from '../planner/index.js';
 import { createSnapshotter } from '../snapshotter/index.js';
 import { solve, type ProgressSink } from '../solver/index.js';
-import { createWorker, withView, type WorkerDeps } from '../worker/index.js';
+import { createCacheLookup, createWorker, explainMiss, withView, type MissExplanation, type WorkerDeps } from '../worker/index.js';
 import { assembleImage } from './assemble.js';
 import { parseBuildContext } from './contexts.js';
 import { exportImage, exportLocal, exportTar, parseOutput } from './outputs.js';
@@ -35,6 +36,10 @@ export interface BuildOptions {
   buildContexts: string[];
   labels: Record<string, string>;
   noCache: boolean;
+  /** Stages whose steps must not be served from cache (`--no-cache-filter`). */
+  noCacheFilter: string[];
+  /** Collect, for every step that misses, why (`--explain`). */
+  explain: boolean;
   progress: ProgressSink;
   iidfile?: string;
   metadataFile?: string;
@@ -55,6 +60,7 @@ export interface BuildResult {
   config: Descriptor;
   names: string[];
   warnings: Array<ParseWarning | PlanWarning>;
+  explanations: MissExplanation[];
 }
 
 function createdTime(epoch: number | undefined): string {
@@ -120,7 +126,20 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
     };
     const worker = createWorker(deps);
-    const results = await solve([p.target.root], { runner: worker, progress: o.progress, jobs: o.jobs, ...(o.signal ? { signal: o.signal } : {}) });
+    const statCaches = new Map<string, StatCache>();
+    for (const [name, ctx] of contexts) statCaches.set(name, await StatCache.open(path.join(layout.statCache, `${blake3Hex(ctx.root).slice(0, 32)}.json`)));
+    const explanations: MissExplanation[] = [];
+    const cache = createCacheLookup({
+      worker: deps, store: new CacheStore(layout.root), statCaches,
+      ...(o.explain ? { onMiss: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void explanations.push(explainMiss(v, now, before)) } : {}),
+    });
+    const filter = new Set(o.noCacheFilter.map((f) => f.toLowerCase()));
+    const results = await solve([p.target.root], {
+      runner: worker, progress: o.progress, jobs: o.jobs, cache,
+      noCache: (v) => o.noCache || filter.has(v.meta.stage.toLowerCase()),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    for (const sc of statCaches.values()) await sc.save();
     const image = await assembleImage(content, p.target, results, created);
 
     for (const out of outputs) {
@@ -147,7 +166,7 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
       };
       await writeFileAtomic(path.resolve(o.cwd, o.metadataFile), `${JSON.stringify(meta, null, 2)}\n`);
     }
-    return { manifest: image.manifest, config: image.config, names, warnings: [...parsed.warnings, ...p.warnings] };
+    return { manifest: image.manifest, config: image.config, names, warnings: [...parsed.warnings, ...p.warnings], explanations };
   } finally {
     await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -2,4 +2,4 @@
 export { build, type BuildOptions, type BuildResult } from './build.js';
 export { parseOutput, type OutputSpec } from './outputs.js';
 export { storeLayout, type StoreLayout } from './store.js';
-export { createImageResolver, selectManifest } from './resolver.js';
+export { createImageResolver, manifestFor } from './resolver.js';

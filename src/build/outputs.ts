@@ -83,15 +83,11 @@ export interface ImageExport {
   signal?: AbortSignal;
 }
 
-function tagOf(name: string): string | undefined {
-  return parseReference(name).tag;
-}
-
 export async function exportImage(spec: Extract<OutputSpec, { type: 'oci' | 'docker' }>, x: ImageExport): Promise<void> {
   const names = [...x.names, ...spec.names.map((n) => parseReference(n).toString())];
   const signal = x.signal ? { signal: x.signal } : {};
   if (spec.type === 'oci') {
-    const manifests = names.length > 0 ? names.map((n) => ({ descriptor: x.manifest, refName: tagOf(n) ?? 'latest' })) : [{ descriptor: x.manifest }];
+    const manifests = names.length > 0 ? names.map((n) => ({ descriptor: x.manifest, refName: n })) : [{ descriptor: x.manifest }];
     if (!spec.tar) return writeOciLayout(path.resolve(spec.dest), { content: x.content, manifests, ...signal });
     return atomicFile(spec.dest, (out) => writeOciTar(out, { content: x.content, manifests, ...signal }));
   }

@@ -1,7 +1,7 @@
 // Finds base images: named oci-layout build contexts first, then the local image store.
 import { TsbuildError, isDigest, type Descriptor, type Digest, type Platform } from '../core/index.js';
 import type { ContentStore, RefStore } from '../content/index.js';
-import { parseReference, readArchive, resolveOciLayout } from '../image/index.js';
+import { formatPlatform, parseReference, readArchive, resolveOciLayout, selectManifest } from '../image/index.js';
 import type { BuildContextSpec, ImageConfigFile, ImageResolver, ResolvedImage } from '../planner/index.js';
 
 interface IndexDoc {
@@ -11,15 +11,13 @@ interface IndexDoc {
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
-/** Picks the manifest for `platform` from an index; a plain manifest is returned as is. */
-export async function selectManifest(content: ContentStore, desc: Descriptor, platform: Platform): Promise<Descriptor> {
+/** Picks the manifest for `platform` from an index (nested indexes too); a plain manifest is returned as is. */
+export async function manifestFor(content: ContentStore, desc: Descriptor, platform: Platform): Promise<Descriptor> {
   let current = desc;
   for (let depth = 0; depth < 4 && INDEX_TYPES.has(current.mediaType); depth++) {
     const idx = await content.readJson<IndexDoc>(current.digest);
-    const match =
-      idx.manifests.find((m) => m.platform?.os === platform.os && m.platform.architecture === platform.architecture && (!platform.variant || m.platform.variant === platform.variant)) ??
-      (idx.manifests.length === 1 ? idx.manifests[0] : undefined);
-    if (!match) throw new TsbuildError('TSB4204', `no manifest for ${platform.os}/${platform.architecture} in index ${current.digest}`);
+    const match = selectManifest(idx.manifests, platform) ?? (idx.manifests.length === 1 ? idx.manifests[0] : undefined);
+    if (!match) throw new TsbuildError('TSB4204', `no manifest for ${formatPlatform(platform)} in index ${current.digest}`);
     current = match;
   }
   return current;
@@ -30,7 +28,7 @@ interface ManifestDoc {
 }
 
 async function load(content: ContentStore, ref: string, desc: Descriptor, platform: Platform, origin: ResolvedImage['origin']): Promise<ResolvedImage> {
-  const manifest = await selectManifest(content, desc, platform);
+  const manifest = await manifestFor(content, desc, platform);
   const doc = await content.readJson<ManifestDoc>(manifest.digest);
   const config = await content.readJson<ImageConfigFile>(doc.config.digest);
   return { ref, manifest: { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size }, config, origin };

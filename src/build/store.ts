@@ -10,6 +10,7 @@ export interface StoreLayout {
   logs: string;
   runc: string;
   tmp: string;
+  statCache: string;
 }
 
 export function storeLayout(root: string): StoreLayout {
@@ -23,5 +24,6 @@ export function storeLayout(root: string): StoreLayout {
     logs: path.join(r, 'logs'),
     runc: path.join(r, 'runc'),
     tmp: path.join(r, 'tmp'),
+    statCache: path.join(r, 'statcache'),
   };
 }

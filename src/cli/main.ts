@@ -14,6 +14,11 @@ export function version(): string {
   return pkg.version;
 }
 
+/** `--no-cache-filter X` would be read by commander as the negation of a `--cache-filter` flag. */
+function renameFlags(argv: string[]): string[] {
+  return argv.map((a) => (a === '--no-cache-filter' ? '--uncached-stage' : a.startsWith('--no-cache-filter=') ? `--uncached-stage=${a.slice(18)}` : a));
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], host: Host): Promise<number> {
   const ctx: Ctx = {
@@ -36,7 +41,7 @@ export async function main(argv: string[], host: Host): Promise<number> {
   program.command('version').description('print the version').action(() => host.stdout(`tsbuild ${version()}\n`));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: host.stdout, writeErr: host.stderr });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(renameFlags(argv), { from: 'user' });
     return ctx.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -50,3 +50,15 @@ export function renderWarning(w: { code: string; message: string; location?: Sou
   const where = w.location ? `${displayPath(w.location.file, cwd)}:${w.location.line}:${w.location.column}: ` : '';
   return `${where}warning ${w.code}: ${w.message}`;
 }
+
+/** `--explain`: one block per step that ran, each reason on its own line. */
+export function renderExplanations(list: ReadonlyArray<{ name: string; location?: { file: string; line: number }; reasons: string[] }>, cwd: string): string {
+  if (list.length === 0) return 'explain: every step was served from the cache\n';
+  const out: string[] = [];
+  for (const e of list) {
+    const where = e.location ? ` (${displayPath(e.location.file, cwd)}:${e.location.line})` : '';
+    out.push(`explain: ${e.name}${where} missed the cache:`);
+    for (const r of e.reasons) out.push(`  - ${r}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -4,3 +4,4 @@ export { RefStore, type RefEntry } from './refs.js';
 export { withLock, type LockOptions } from './lock.js';
 export { storeRoot, type StoreRootOptions } from './root.js';
 export { digestHex } from './digest.js';
+export { CacheStore, type CacheRecord, type CachePreimage, type CacheResult } from './cache.js';

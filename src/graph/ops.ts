@@ -75,4 +75,13 @@ export interface VertexMeta {
   location?: SourceLocation;
   /** The instruction text (for cache records and explanations). */
   text: string;
+  /**
+   * Identity of "the same step" across builds of a Dockerfile (stage, instruction, ordinal), so
+   * a cache miss can be compared with the step's previous record.
+   */
+  step?: string;
+  /** Environment names that come from ARGs (so explanations can tell ARG from ENV). */
+  argNames?: string[];
+  /** Environment for RUN that stays out of the digest and cache key (undeclared proxy ARGs). */
+  extraEnv?: string[];
 }

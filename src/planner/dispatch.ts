@@ -1,6 +1,6 @@
 // Applies one typed instruction to a stage: config changes, history, and new vertices.
 import { TsbuildError, type SourceLocation } from '../core/index.js';
-import { vertex, type FileSource, type Op, type Vertex } from '../graph/index.js';
+import { vertex, type FileSource, type Op, type Vertex, type VertexMeta } from '../graph/index.js';
 import { expandInstruction, expandWord, type Instruction } from '../parser/index.js';
 import { addKeys, commandArgs, exposedPorts, resolveWorkdir, setEnv, validateStopSignal } from './metadata.js';
 import { planRun } from './run.js';
@@ -25,8 +25,11 @@ function record(s: StageState, ctx: DispatchContext, createdBy: string, v?: Vert
   s.history.push({ entry: { created: ctx.opts.created, created_by: createdBy, comment: COMMENT, ...(v ? {} : { empty_layer: true }) }, ...(v ? { vertex: v } : {}) });
 }
 
-function addLayerStep(s: StageState, op: Op, extraInputs: Vertex[], text: string, location: SourceLocation): Vertex {
-  const v = vertex(op, [s.state, ...extraInputs], { name: stepName(s, text), stage: s.label, location, text });
+function addLayerStep(s: StageState, op: Op, extraInputs: Vertex[], text: string, location: SourceLocation, extraMeta: Partial<VertexMeta> = {}): Vertex {
+  const kind = (text.split(/\s/, 1)[0] ?? '').toUpperCase();
+  const ordinal = s.layerVertices.filter((v) => v.meta.text.split(/\s/, 1)[0]?.toUpperCase() === kind).length + 1;
+  const step = `${location.file}|${s.label}|${kind}#${ordinal}`;
+  const v = vertex(op, [s.state, ...extraInputs], { name: stepName(s, text), stage: s.label, location, text, step, ...extraMeta });
   s.state = v;
   s.layerVertices.push(v);
   return v;
@@ -162,7 +165,7 @@ export async function dispatch(s: StageState, raw: Instruction, ctx: DispatchCon
     }
     case 'run': {
       const planned = await planRun(s, inst, ctx);
-      const v = addLayerStep(s, planned.op, planned.inputs, inst.original, loc);
+      const v = addLayerStep(s, planned.op, planned.inputs, inst.original, loc, { argNames: planned.argNames, extraEnv: planned.extraEnv });
       record(s, ctx, planned.createdBy, v);
       return;
     }

@@ -136,7 +136,7 @@ class Planner {
     const op = img
       ? { type: 'source' as const, ref: img.ref, manifest: img.manifest.digest, origin: img.origin, platform: this.opts.platform }
       : { type: 'source' as const, ref: 'scratch', platform: this.opts.platform };
-    return vertex(op, [], { name, stage, location, text: name });
+    return vertex(op, [], { name, stage, location, text: name, step: `${location.file}|${stage}|FROM` });
   }
 
   private async startStage(stage: Stage): Promise<{ s: StageState; triggers: Instruction[] }> {

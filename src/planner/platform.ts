@@ -1,16 +1,8 @@
 // Platforms: the host's, parsing `os/arch[/variant]`, and the automatic platform ARGs.
 import { TsbuildError, type Platform, type SourceLocation } from '../core/index.js';
+import { formatPlatform } from '../image/index.js';
 
-const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-
-export function hostPlatform(): Platform {
-  const architecture = ARCH[process.arch] ?? process.arch;
-  return architecture === 'arm' ? { os: 'linux', architecture, variant: 'v7' } : { os: 'linux', architecture };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
+export { formatPlatform, hostPlatform } from '../image/index.js';
 
 export function parsePlatform(spec: string, location?: SourceLocation): Platform {
   const parts = spec.trim().toLowerCase().split('/');

@@ -10,6 +10,8 @@ import type { DispatchContext } from './dispatch.js';
 
 export interface PlannedRun {
   op: ExecOp;
+  argNames: string[];
+  extraEnv: string[];
   inputs: Vertex[];
   createdBy: string;
 }
@@ -41,8 +43,10 @@ export async function planRun(s: StageState, inst: RunInstruction, ctx: Dispatch
   const env = envMap(s.image.config.Env);
   const argEnv: string[] = [];
   for (const [k, v] of s.args) if (v !== undefined && !env.has(k)) argEnv.push(`${k}=${v}`);
+  // Undeclared proxy ARGs reach RUN but, as in BuildKit, never the cache key or the history.
+  const proxyEnv: string[] = [];
   for (const k of Object.keys(ctx.opts.buildArgs)) {
-    if (PROXY_ARGS.has(k) && !s.args.has(k) && !env.has(k)) argEnv.push(`${k}=${ctx.opts.buildArgs[k] ?? ''}`);
+    if (PROXY_ARGS.has(k) && !s.args.has(k) && !env.has(k)) proxyEnv.push(`${k}=${ctx.opts.buildArgs[k] ?? ''}`);
   }
   const inputs: Vertex[] = [];
   const mounts: RunMount[] = [];
@@ -75,7 +79,6 @@ export async function planRun(s: StageState, inst: RunInstruction, ctx: Dispatch
     mounts,
     hostname: 'tsbuild',
   };
-  const visibleArgs = argEnv.filter((kv) => !PROXY_ARGS.has(kv.slice(0, kv.indexOf('='))));
-  const createdBy = `RUN ${visibleArgs.length ? `|${visibleArgs.length} ${visibleArgs.join(' ')} ` : ''}${args.join(' ')}`;
-  return { op, inputs, createdBy };
+  const createdBy = `RUN ${argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : ''}${args.join(' ')}`;
+  return { op, inputs, createdBy, argNames: argEnv.map((kv) => kv.slice(0, kv.indexOf('='))), extraEnv: proxyEnv };
 }

@@ -1,28 +1,22 @@
 // Public face of worker: implements source, file and exec ops on snapshotter + executor + content.
-import { TsbuildError } from '../core/index.js';
 import type { Vertex } from '../graph/index.js';
 import type { OpResult, OpRunner, RunContext } from '../solver/index.js';
 import type { WorkerDeps } from './deps.js';
 import { runExecOp } from './exec.js';
 import { runFileOp } from './file.js';
+import { locate } from './locate.js';
 
 export type { WorkerDeps } from './deps.js';
 export { unpackImage, chainIds } from './unpack.js';
 export { snapshotOf, withView } from './step.js';
 export { resolveUser, resolveChown } from './user.js';
+export { createCacheLookup, type CacheDeps } from './cache.js';
+export { explainMiss, type MissExplanation } from './explain.js';
 
 export function createWorker(deps: WorkerDeps): OpRunner {
   return {
     async run(v: Vertex, inputs: readonly OpResult[], ctx: RunContext): Promise<OpResult> {
-      try {
-        return await runOp(deps, v, inputs, ctx);
-      } catch (e) {
-        // Errors from deeper layers learn which Dockerfile line they belong to here, once.
-        if (e instanceof TsbuildError && !e.location && v.meta.location) {
-          throw new TsbuildError(e.code, e.message, { location: v.meta.location, cause: e, ...(e.detail ? { detail: e.detail } : {}) });
-        }
-        throw e;
-      }
+      return locate(v, () => runOp(deps, v, inputs, ctx));
     },
   };
 }

@@ -16,8 +16,8 @@ FROM scratch
 COPY --from=base /bin/busybox /bin/busybox
 COPY --from=base /data /srv/data
 ENV APP_ENV=prod PATH=/bin
-WORKDIR /srv/app
 USER 1000:1000
+WORKDIR /srv/app
 LABEL team="core" version="1"
 EXPOSE 8080 53/UDP 9000-9001
 HEALTHCHECK --interval=10s --timeout=3s --retries=2 CMD ["/bin/busybox","true"]
@@ -64,7 +64,7 @@ describe.skipIf(!have('root', 'overlay', 'busybox'))('two-stage build to an OCI 
   });
 
   it.skipIf(!have('skopeo'))('skopeo reads the expected config', () => {
-    const cfg = JSON.parse(sh('skopeo', ['inspect', '--config', `oci-archive:${tar}:1`])) as { config: Record<string, unknown>; rootfs: { diff_ids: string[] } };
+    const cfg = JSON.parse(sh('skopeo', ['inspect', '--config', '--raw', `oci-archive:${tar}:1`])) as { config: Record<string, unknown>; rootfs: { diff_ids: string[] } };
     expect(cfg.config.Env).toEqual(['PATH=/bin', 'APP_ENV=prod']);
     expect(cfg.config.Entrypoint).toEqual(['/bin/busybox']);
     expect(cfg.config.Cmd).toEqual(['sh', '-c', 'echo hi']);

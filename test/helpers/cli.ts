@@ -46,7 +46,7 @@ export function storeFingerprint(root: string): string[] {
     }
     for (const n of names) {
       const r = rel ? `${rel}/${n}` : n;
-      if (r === 'tmp' || r === 'ingest' || r === 'logs' || n.endsWith('.lock') || n === 'lock') continue;
+      if (r === 'tmp' || r === 'ingest' || r === 'logs' || r === 'runc' || n.endsWith('.lock') || n === 'lock') continue;
       const st = lstatSync(path.join(dir, n));
       out.push(`${r} ${st.isDirectory() ? 'd' : st.size}`);
       if (st.isDirectory()) walk(path.join(dir, n), r);

@@ -1,11 +1,11 @@
 // `tsbuild build`: options → BuildOptions, progress rendering, exit status.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { build } from '../../build/index.js';
 import { parsePlatform } from '../../planner/index.js';
 import type { Host } from '../host.js';
 import { collect, keyValues, numberOption, oneOf, parseSecrets, sizeOption } from '../options.js';
 import { createRenderer, type ProgressMode } from '../progress.js';
-import { renderError, renderWarning } from '../render.js';
+import { renderError, renderExplanations, renderWarning } from '../render.js';
 import { rootOf, type Ctx } from './common.js';
 
 interface BuildFlags {
@@ -17,6 +17,8 @@ interface BuildFlags {
   buildContext: string[];
   label: string[];
   cache: boolean;
+  uncachedStage: string[];
+  explain?: boolean;
   progress: string;
   iidfile?: string;
   metadataFile?: string;
@@ -44,6 +46,10 @@ export function buildCommand(ctx: Ctx): Command {
     .option('--build-context <name=src>', 'extra named context: a directory or oci-layout:///path[:tag|@digest] (repeatable)', collect, [])
     .option('--label <k=v>', 'add a label to the image (repeatable)', collect, [])
     .option('--no-cache', 'do not use the build cache')
+    // commander reads any `--no-` flag as a negation, so main() renames this one before parsing.
+    .option('--no-cache-filter <stage>', 'do not use the build cache for this stage (repeatable)')
+    .addOption(new Option('--uncached-stage <stage>').hideHelp().argParser(collect).default([]))
+    .option('--explain', 'after the build, say why each step that ran missed the cache')
     .option('--progress <mode>', 'auto, plain, tty, json or quiet', 'auto')
     .option('--iidfile <file>', 'write the image ID to a file')
     .option('--metadata-file <file>', 'write build result metadata (JSON) to a file')
@@ -78,7 +84,7 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
     const result = await build({
       root: rootOf(ctx), context: contextArg, stdin: host.stdin, cwd: host.cwd,
       tags: f.tag, buildArgs: keyValues(f.buildArg, '--build-arg', host.env), outputs: f.output, buildContexts: f.buildContext,
-      labels: keyValues(f.label, '--label', {}), noCache: !f.cache, progress: renderer,
+      labels: keyValues(f.label, '--label', {}), noCache: !f.cache, noCacheFilter: f.uncachedStage, explain: Boolean(f.explain), progress: renderer,
       compression: oneOf(f.compression, ['gzip', 'zstd', 'none'] as const, '--compression'),
       snapshotter: oneOf(f.snapshotter, ['overlay', 'native', 'auto'] as const, '--snapshotter'),
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(cpus ? { cpus } : {}), ...(pids ? { pids } : {}) },
@@ -94,6 +100,7 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
       ...(host.signal ? { signal: host.signal } : {}),
     });
     if (mode !== 'quiet' && mode !== 'json') for (const w of result.warnings) host.stderr(`${renderWarning(w, host.cwd)}\n`);
+    if (f.explain) host.stderr(renderExplanations(result.explanations, host.cwd));
     renderer.finish({ ok: true, digest: result.manifest.digest, imageId: result.config.digest, names: result.names });
     return 0;
   } catch (e) {

@@ -84,7 +84,7 @@ export function imageCommand(ctx: Ctx): Command {
         const out = createWriteStream(tmp);
         const closed = new Promise<void>((res, rej) => out.on('finish', res).on('error', rej));
         if (f.format === 'oci') {
-          await writeOciTar(out, { content, manifests: found.map((x) => ({ descriptor: x.desc, refName: parseReference(x.name).tag ?? 'latest' })) });
+          await writeOciTar(out, { content, manifests: found.map((x) => ({ descriptor: x.desc, refName: x.name })) });
         } else {
           await writeDockerArchive(out, { content, images: found.map((x) => ({ manifest: x.desc, repoTags: [parseReference(x.name).familiar] })) });
         }

@@ -1,0 +1,107 @@
+// Build cache records: cache key → step result, with what produced the key (to explain misses).
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { blake3Hex, readJsonFile, writeFileAtomic, type Digest } from '../core/index.js';
+
+/** The inputs a cache key was computed from; kept so a later miss can say what changed. */
+export interface CachePreimage {
+  /** Canonical op definition (after expansion; never secret contents). */
+  op: Record<string, unknown>;
+  /** Keys of the input steps, in order. */
+  inputs: string[];
+  /** Names of the input steps (for explanations). */
+  inputNames: string[];
+  /** Files read by the step: path → content hash (content, mode, owner, link target). */
+  files?: Record<string, string>;
+}
+
+export interface CacheResult {
+  snapshot?: string;
+  layer?: { digest: Digest; diffId: Digest; size: number; mediaType: string };
+  image?: { manifest: Digest };
+}
+
+export interface CacheRecord {
+  key: string;
+  /** Identity of "the same step" across builds: Dockerfile, stage and step number. */
+  step: string;
+  /** e.g. `[build 3/6] RUN make` */
+  name: string;
+  text: string;
+  location?: { file: string; line: number };
+  result: CacheResult;
+  preimage: CachePreimage;
+  /** Bytes this record keeps alive (its layer blob and snapshot). */
+  size: number;
+  created: string;
+  lastUsed: string;
+}
+
+/**
+ * Persistent cache records under `<root>/cache`.
+ *
+ * Lifecycle: `put` writes a record atomically (a crash leaves the old record or the new one);
+ * `get` returns it and the caller must check that its snapshot and blobs still exist (records
+ * never own them: GC removes records first, then what no record or tag references); `touch`
+ * refreshes last use; `delete` removes a record. Safe for concurrent processes: every file is
+ * replaced atomically and a record is immutable apart from `lastUsed`.
+ */
+export class CacheStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = path.join(path.resolve(root), 'cache');
+  }
+
+  private recordPath(key: string): string {
+    return path.join(this.dir, 'records', `${key}.json`);
+  }
+
+  private stepPath(step: string): string {
+    return path.join(this.dir, 'steps', `${blake3Hex(step).slice(0, 40)}.json`);
+  }
+
+  async get(key: string): Promise<CacheRecord | undefined> {
+    if (!/^[0-9a-f]{16,128}$/.test(key)) return undefined;
+    try {
+      return await readJsonFile<CacheRecord>(this.recordPath(key));
+    } catch {
+      // A torn or foreign file is treated as a miss, never as a result.
+      return undefined;
+    }
+  }
+
+  async put(rec: CacheRecord): Promise<void> {
+    await writeFileAtomic(this.recordPath(rec.key), JSON.stringify(rec));
+    await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
+  }
+
+  async touch(key: string, when = new Date()): Promise<void> {
+    const rec = await this.get(key);
+    if (!rec) return;
+    rec.lastUsed = when.toISOString();
+    await writeFileAtomic(this.recordPath(key), JSON.stringify(rec));
+    await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
+  }
+
+  /** The record most recently written or used for the same step (to explain a miss). */
+  async latestForStep(step: string): Promise<CacheRecord | undefined> {
+    const ptr = await readJsonFile<{ key: string }>(this.stepPath(step)).catch(() => undefined);
+    return ptr ? this.get(ptr.key) : undefined;
+  }
+
+  async list(): Promise<CacheRecord[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(path.join(this.dir, 'records'));
+    } catch {
+      return [];
+    }
+    const recs = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -5))));
+    return recs.filter((r): r is CacheRecord => r !== undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.recordPath(key), { force: true });
+  }
+}

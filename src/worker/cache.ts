@@ -1,0 +1,102 @@
+// Cache keys (blake3 over the op, input keys and the content the op reads) and record lookups.
+import { blake3Hex, canonicalJson } from '../core/index.js';
+import type { CachePreimage, CacheRecord, CacheStore } from '../content/index.js';
+import { hashSelection, type StatCache } from '../context/index.js';
+import type { Op, Vertex } from '../graph/index.js';
+import type { CacheLookup, OpResult } from '../solver/index.js';
+import type { WorkerDeps } from './deps.js';
+import { locate } from './locate.js';
+
+export interface CacheDeps {
+  worker: WorkerDeps;
+  store: CacheStore;
+  /** Stat caches of the build contexts, by context name. */
+  statCaches: ReadonlyMap<string, StatCache>;
+  /** Called for every step that misses, with its new and previous preimage. */
+  onMiss?: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void;
+  now?: () => Date;
+}
+
+/** The op as it enters the key: everything that can change the result, nothing that cannot. */
+function keyedOp(op: Op): Record<string, unknown> {
+  if (op.type === 'exec') {
+    // Secret mounts are keyed by id and target only; their contents never enter a key.
+    return { ...op, mounts: op.mounts.map((m) => (m.type === 'secret' ? { type: m.type, id: m.id, target: m.target, env: m.env } : m)) };
+  }
+  return { ...op };
+}
+
+/** Context files an op reads: COPY/ADD sources and bind/cache mounts from a context. */
+async function readFiles(d: CacheDeps, op: Op, signal: AbortSignal): Promise<Record<string, string> | undefined> {
+  const reads: Array<{ context: string; sources: string[]; exclude: string[] }> = [];
+  if (op.type === 'file' && op.action.kind === 'copy' && op.action.from.type === 'context' && op.action.sources.length > 0) {
+    reads.push({ context: op.action.from.name, sources: op.action.sources, exclude: op.action.exclude });
+  }
+  if (op.type === 'exec') {
+    for (const m of op.mounts) {
+      if ((m.type === 'bind' || (m.type === 'cache' && m.from !== undefined)) && m.from?.type === 'context') {
+        reads.push({ context: m.from.name, sources: [m.source], exclude: [] });
+      }
+    }
+  }
+  if (reads.length === 0) return undefined;
+  const files: Record<string, string> = {};
+  for (const r of reads) {
+    const ctx = d.worker.contexts.get(r.context);
+    const cache = d.statCaches.get(r.context);
+    if (!ctx || !cache) continue;
+    const prefix = r.context ? `${r.context}:` : '';
+    const got = await hashSelection(ctx, r.sources, { exclude: r.exclude, cache, signal });
+    for (const [k, v] of Object.entries(got)) files[prefix + k] = v;
+  }
+  return files;
+}
+
+/** Whether everything a record points at still exists (a record never outlives its data). */
+async function usable(d: CacheDeps, rec: CacheRecord): Promise<boolean> {
+  const r = rec.result;
+  if (r.snapshot !== undefined && !(await d.worker.snapshotter.stat(r.snapshot))) return false;
+  if (r.layer && !(await d.worker.content.has(r.layer.digest))) return false;
+  if (r.image && !(await d.worker.content.has(r.image.manifest))) return false;
+  return true;
+}
+
+export function createCacheLookup(d: CacheDeps): CacheLookup {
+  const preimages = new Map<string, CachePreimage>();
+  const now = d.now ?? (() => new Date());
+  return {
+    async key(v, inputKeys, signal) {
+      const files = await locate(v, () => readFiles(d, v.op, signal));
+      const pre: CachePreimage = {
+        op: keyedOp(v.op), inputs: [...inputKeys], inputNames: v.inputs.map((i) => i.meta.name),
+        ...(files ? { files } : {}),
+      };
+      const key = blake3Hex(canonicalJson({ op: pre.op, inputs: pre.inputs, files: pre.files ?? null }));
+      preimages.set(key, pre);
+      return key;
+    },
+    async get(key, v) {
+      const rec = await d.store.get(key);
+      if (rec && (await usable(d, rec))) {
+        await d.store.touch(key, now());
+        return rec.result;
+      }
+      if (rec) await d.store.delete(key);
+      const pre = preimages.get(key);
+      if (pre && d.onMiss) d.onMiss(v, pre, v.meta.step ? await d.store.latestForStep(v.meta.step) : undefined);
+      return undefined;
+    },
+    async put(key, v, result: OpResult) {
+      const pre = preimages.get(key);
+      if (!pre) return;
+      const t = now().toISOString();
+      const size = result.layer?.size ?? 0;
+      await d.store.put({
+        key, step: v.meta.step ?? v.digest, name: v.meta.name, text: v.meta.text,
+        ...(v.meta.location ? { location: { file: v.meta.location.file, line: v.meta.location.line } } : {}),
+        result: { ...(result.snapshot !== undefined ? { snapshot: result.snapshot } : {}), ...(result.layer ? { layer: result.layer } : {}), ...(result.image ? { image: result.image } : {}) },
+        preimage: pre, size, created: t, lastUsed: t,
+      });
+    },
+  };
+}
