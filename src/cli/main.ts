@@ -7,6 +7,7 @@ import { buildCommand } from './commands/build.js';
 import type { Ctx } from './commands/common.js';
 import { imageCommand } from './commands/image.js';
 import { parseCommand } from './commands/parse.js';
+import { loginCommand, logoutCommand, pullCommand, pushCommand } from './commands/registry.js';
 import { processHost, type Host } from './host.js';
 
 export function version(): string {
@@ -38,6 +39,10 @@ export async function main(argv: string[], host: Host): Promise<number> {
   program.addCommand(buildCommand(ctx));
   program.addCommand(parseCommand(ctx));
   program.addCommand(imageCommand(ctx));
+  program.addCommand(pullCommand(ctx));
+  program.addCommand(pushCommand(ctx));
+  program.addCommand(loginCommand(ctx));
+  program.addCommand(logoutCommand(ctx));
   program.command('version').description('print the version').action(() => host.stdout(`tsbuild ${version()}\n`));
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: host.stdout, writeErr: host.stderr });
   try {

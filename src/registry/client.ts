@@ -39,8 +39,10 @@ function looksLikePlainHttp(e: unknown): boolean {
   return code === 'EPROTO' || code.startsWith('ERR_SSL_') || code === 'ECONNRESET';
 }
 
-function networkError(host: string, e: unknown): TsbuildError {
+/** Wraps a transport failure in TSB4201; cancellation passes through unchanged. */
+function networkError(host: string, e: unknown): Error {
   if (e instanceof TsbuildError) return e;
+  if (e instanceof Error && e.name === 'AbortError') return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   const msg = e instanceof Error ? e.message : String(e);
   const tlsHint = code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO/.test(code) ? 'pass the registry CA with --ca-file, or list the host with --insecure-registry' : undefined;

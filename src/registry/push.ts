@@ -71,7 +71,11 @@ async function pushTree(t: BlobTarget, opts: PushOptions, d: Descriptor, depth: 
   if (!isManifestType(d.mediaType)) throw new TsbuildError('TSB4102', `unsupported manifest media type ${d.mediaType} for ${d.digest}`);
   const m = parseJson<ImageManifest>(bytes, d);
   const blobs = new Map<Digest, Descriptor>();
-  for (const b of [m.config, ...(m.layers ?? [])]) blobs.set(b.digest, b);
+  for (const b of [m.config, ...(m.layers ?? [])]) {
+    // Foreign layers (with URLs) that were never fetched stay where their URLs point, as Docker does.
+    if (b.urls !== undefined && b.urls.length > 0 && !(await opts.content.has(b.digest))) continue;
+    blobs.set(b.digest, b);
+  }
   const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? 3) });
   const same = t.repo.domain;
   await Promise.all(
