@@ -3,6 +3,7 @@ import { TsbuildError, isDigest, type Descriptor, type Digest, type Platform } f
 import type { ContentStore, RefStore } from '../content/index.js';
 import { formatPlatform, parseReference, readArchive, resolveOciLayout, selectManifest } from '../image/index.js';
 import type { BuildContextSpec, ImageConfigFile, ImageResolver, ResolvedImage } from '../planner/index.js';
+import { pullImage, type RegistryOptions } from '../registry/index.js';
 
 interface IndexDoc {
   mediaType?: string;
@@ -34,7 +35,14 @@ async function load(content: ContentStore, ref: string, desc: Descriptor, platfo
   return { ref, manifest: { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size }, config, origin };
 }
 
-export function createImageResolver(o: { content: ContentStore; refs: RefStore; contexts: Record<string, BuildContextSpec>; signal?: AbortSignal }): ImageResolver {
+export function createImageResolver(o: {
+  content: ContentStore;
+  refs: RefStore;
+  contexts: Record<string, BuildContextSpec>;
+  /** When set, images missing from the store are pulled from their registry (and tagged locally). */
+  registry?: RegistryOptions;
+  signal?: AbortSignal;
+}): ImageResolver {
   return {
     async resolve(word: string, platform: Platform): Promise<ResolvedImage | undefined> {
       const named = o.contexts[word.toLowerCase()];
@@ -52,8 +60,11 @@ export function createImageResolver(o: { content: ContentStore; refs: RefStore; 
         return load(o.content, name, desc, platform, { kind: 'store' });
       }
       const desc = await o.refs.get(name);
-      if (!desc) return undefined;
-      return load(o.content, name, desc, platform, { kind: 'store' });
+      if (desc) return load(o.content, name, desc, platform, { kind: 'store' });
+      if (!o.registry) return undefined;
+      const pulled = await pullImage(name, { ...o.registry, content: o.content, platform });
+      if (!ref.digest) await o.refs.set(name, pulled.manifest);
+      return load(o.content, name, pulled.manifest, platform, { kind: 'store' });
     },
   };
 }

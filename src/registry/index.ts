@@ -7,3 +7,4 @@ export { type BlobOutcome, DEFAULT_CHUNK_THRESHOLD } from './upload.js';
 export { login, logout } from './login.js';
 export { getCredential, authKey, type Credential } from './credentials.js';
 export { parseChallenges, type Challenge } from './challenge.js';
+export { fetchManifestOnly, pullBlobs } from './blobs.js';

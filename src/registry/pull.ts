@@ -80,7 +80,7 @@ async function fetchBlob(opts: PullOptions, client: RegistryClient, ref: ImageRe
 }
 
 /** Downloads the blobs the store lacks; returns the digests it fetched. */
-async function fetchBlobs(opts: PullOptions, client: () => RegistryClient, ref: ImageReference, blobs: Descriptor[], stop: () => void): Promise<Digest[]> {
+export async function fetchBlobs(opts: PullOptions, client: () => RegistryClient, ref: ImageReference, blobs: Descriptor[], stop: () => void): Promise<Digest[]> {
   const queue = new PQueue({ concurrency: Math.max(1, opts.concurrency ?? 3) });
   const fetched: Digest[] = [];
   let first: unknown;

@@ -12,6 +12,8 @@ export interface SolveOptions {
   cache?: CacheLookup;
   /** Vertices that must not be served from cache (--no-cache, --no-cache-filter). */
   noCache?: (v: Vertex) => boolean;
+  /** Told about every vertex once it has a result (run or cached), with its cache key. */
+  onSolved?: (v: Vertex, key: string, result: OpResult) => void;
   signal?: AbortSignal;
 }
 
@@ -62,6 +64,7 @@ export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promi
       if (hit) {
         opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'cached' });
         results.set(v.digest, hit);
+        opts.onSolved?.(v, key, hit);
         return { key, result: hit };
       }
     }
@@ -74,6 +77,7 @@ export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promi
       });
       if (opts.cache) await opts.cache.put(key, v, result);
       results.set(v.digest, result);
+      opts.onSolved?.(v, key, result);
       opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'done', durationMs: Date.now() - started });
       return { key, result };
     } catch (e) {

@@ -18,6 +18,8 @@ export interface OpResult {
   layer?: LayerInfo;
   /** For FROM: the image's manifest, unpacked into snapshots only when a later step needs files. */
   image?: { manifest: Digest };
+  /** For results imported from a shared cache: every layer from the base up to this step, unpacked on first use. */
+  chain?: LayerInfo[];
 }
 
 export type StepStatus = 'started' | 'cached' | 'done' | 'error';

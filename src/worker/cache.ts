@@ -15,6 +15,8 @@ export interface CacheDeps {
   /** Called for every step that misses, with its new and previous preimage. */
   onMiss?: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void;
   now?: () => Date;
+  /** Results imported with --cache-from, consulted when the local store misses. */
+  remote?: { get(key: string): OpResult | undefined };
 }
 
 /** The op as it enters the key: everything that can change the result, nothing that cannot. */
@@ -82,6 +84,8 @@ export function createCacheLookup(d: CacheDeps): CacheLookup {
         return rec.result;
       }
       if (rec) await d.store.delete(key);
+      const imported = d.remote?.get(key);
+      if (imported) return imported;
       const pre = preimages.get(key);
       if (pre && d.onMiss) d.onMiss(v, pre, v.meta.step ? await d.store.latestForStep(v.meta.step) : undefined);
       return undefined;

@@ -1,4 +1,5 @@
 // What the worker needs from the rest of the system, handed in by the composition root.
+import type { Digest } from '../core/index.js';
 import type { ContentStore } from '../content/index.js';
 import type { BuildContext } from '../context/index.js';
 import type { Executor } from '../executor/index.js';
@@ -25,4 +26,6 @@ export interface WorkerDeps {
   secrets: ReadonlyMap<string, Buffer>;
   limits: { memoryBytes?: number; cpus?: number; pids?: number };
   allowInsecure: boolean;
+  /** Makes sure these blobs are in the content store (layers known only from an imported cache). */
+  ensureBlobs?: (layers: ReadonlyArray<{ digest: Digest; size: number; mediaType: string }>, signal?: AbortSignal) => Promise<void>;
 }

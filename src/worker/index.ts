@@ -7,7 +7,7 @@ import { runFileOp } from './file.js';
 import { locate } from './locate.js';
 
 export type { WorkerDeps } from './deps.js';
-export { unpackImage, chainIds } from './unpack.js';
+export { unpackImage, unpackLayers, imageLayers, chainIds } from './unpack.js';
 export { snapshotOf, withView } from './step.js';
 export { resolveUser, resolveChown } from './user.js';
 export { createCacheLookup, type CacheDeps } from './cache.js';

@@ -4,13 +4,14 @@ import { diffOverlayUpper, diffTrees, writeLayer } from '../layer/index.js';
 import { withMounts } from '../snapshotter/index.js';
 import type { LayerInfo, OpResult } from '../solver/index.js';
 import type { WorkerDeps } from './deps.js';
-import { unpackImage } from './unpack.js';
+import { unpackImage, unpackLayers } from './unpack.js';
 
 /** The committed snapshot behind a result, unpacking a base image on first use. */
 export async function snapshotOf(deps: WorkerDeps, r: OpResult | undefined, signal?: AbortSignal): Promise<string | undefined> {
   if (!r) return undefined;
   if (r.snapshot !== undefined) return r.snapshot;
   if (r.image) return unpackImage(deps, r.image.manifest, signal);
+  if (r.chain) return unpackLayers(deps, r.chain, signal);
   return undefined;
 }
 
@@ -47,7 +48,7 @@ export async function layerStep(
       ...(deps.sourceDateEpoch !== undefined ? { sourceDateEpoch: deps.sourceDateEpoch } : {}),
       ...(o.skip ? { skip: o.skip } : {}),
     };
-    const tar = src.kind === 'overlay' ? diffOverlayUpper(src.upper, diffOpts) : diffTrees(src.lower, src.upper, diffOpts);
+    const tar = src.kind === 'overlay' ? diffOverlayUpper(src.upper, { ...diffOpts, lowers: src.lowers }) : diffTrees(src.lower, src.upper, diffOpts);
     const written = await writeLayer(tar, { compression: deps.compression, sink: (s) => deps.content.ingest(s, { signal: o.signal }), signal: o.signal });
     const name = `step-${randomBytes(8).toString('hex')}`;
     await deps.snapshotter.commit(name, key);

@@ -1,5 +1,6 @@
 // `tsbuild build`: options → BuildOptions, progress rendering, exit status.
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { build } from '../../build/index.js';
 import { parsePlatform } from '../../planner/index.js';
 import type { Host } from '../host.js';
@@ -32,6 +33,12 @@ interface BuildFlags {
   secret: string[];
   allow: string[];
   jobs?: string;
+  maxCacheSize?: string;
+  cacheTo: string[];
+  cacheFrom: string[];
+  push?: boolean;
+  insecureRegistry: string[];
+  caFile: string[];
 }
 
 export function buildCommand(ctx: Ctx): Command {
@@ -63,6 +70,12 @@ export function buildCommand(ctx: Ctx): Command {
     .option('--secret <spec>', 'secret for RUN --mount=type=secret: id=ID,src=PATH or id=ID,env=VAR (repeatable)', collect, [])
     .option('--allow <entitlement>', 'allow an entitlement: security.insecure (repeatable)', collect, [])
     .option('--jobs <n>', 'steps run in parallel (default: number of cores)')
+    .option('--max-cache-size <size>', 'after the build, prune least recently used cache until the store is at most this size; 0 disables (default: 10% of its file system, at most 20g)')
+    .option('--push', 'push the image to the registry of each -t name')
+    .option('--cache-to <spec>', 'export the build cache: type=registry,ref=REF[,mode=max|min] or type=local,dest=DIR (repeatable)', collect, [])
+    .option('--cache-from <spec>', 'import a build cache: type=registry,ref=REF or type=local,src=DIR (repeatable)', collect, [])
+    .option('--insecure-registry <host>', 'allow plain HTTP / unverified TLS for this registry (repeatable)', collect, [])
+    .option('--ca-file <file>', 'extra CA certificate for registries (repeatable)', collect, [])
     .action(async (contextArg: string, f: BuildFlags) => {
       ctx.exitCode = await runBuild(ctx, contextArg, f);
     });
@@ -81,6 +94,7 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
     const cpus = numberOption(f.cpus, '--cpus');
     const pids = numberOption(f.pidsLimit, '--pids-limit', { integer: true });
     const jobs = numberOption(f.jobs, '--jobs', { integer: true });
+    const maxCacheSize = f.maxCacheSize === undefined || f.maxCacheSize.trim() === '0' ? (f.maxCacheSize === undefined ? undefined : 0) : sizeOption(f.maxCacheSize, '--max-cache-size');
     const result = await build({
       root: rootOf(ctx), context: contextArg, stdin: host.stdin, cwd: host.cwd,
       tags: f.tag, buildArgs: keyValues(f.buildArg, '--build-arg', host.env), outputs: f.output, buildContexts: f.buildContext,
@@ -90,6 +104,10 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
       limits: { ...(memoryBytes ? { memoryBytes } : {}), ...(cpus ? { cpus } : {}), ...(pids ? { pids } : {}) },
       secrets: parseSecrets(f.secret, host.cwd, host.env), allowInsecure: f.allow.includes('security.insecure'),
       jobs: jobs ?? ctx.cores,
+      ...(maxCacheSize !== undefined ? { maxCacheSize } : {}),
+      cacheTo: f.cacheTo, cacheFrom: f.cacheFrom, push: Boolean(f.push),
+      registry: { insecureRegistries: f.insecureRegistry, caFiles: f.caFile.map((c) => path.resolve(host.cwd, c)) },
+      warn: (m) => host.stderr(`warning: ${m}\n`),
       ...(f.file !== undefined ? { file: f.file } : {}),
       ...(f.target !== undefined ? { target: f.target } : {}),
       ...(f.iidfile !== undefined ? { iidfile: f.iidfile } : {}),
