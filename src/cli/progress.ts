@@ -1,5 +1,6 @@
 // Progress renderers: plain (numbered steps), json (one object per line), quiet.
 import type { ProgressEvent, ProgressSink } from '../solver/index.js';
+import { ttyRenderer } from './progress-tty.js';
 
 export type ProgressMode = 'auto' | 'plain' | 'tty' | 'json' | 'quiet';
 
@@ -85,6 +86,10 @@ export function createRenderer(mode: ProgressMode, io: { stdout: Write; stderr: 
       return jsonRenderer(io.stderr);
     case 'quiet':
       return quietRenderer(io.stdout);
+    case 'tty':
+      return ttyRenderer(io.stderr);
+    case 'auto':
+      return io.isTTY ? ttyRenderer(io.stderr) : plainRenderer(io.stderr);
     default:
       return plainRenderer(io.stderr);
   }
