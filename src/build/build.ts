@@ -169,7 +169,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     for (const [name, ctx] of contexts) statCaches.set(name, await StatCache.open(path.join(layout.statCache, `${blake3Hex(ctx.root).slice(0, 32)}.json`)));
     const explanations: MissExplanation[] = [];
     const cache = createCacheLookup({
-      worker: deps, store: new CacheStore(layout.root), statCaches, remote: imported,
+      worker: deps, store: new CacheStore(layout.root), statCaches, remote: imported, snapshotHashDir: path.join(layout.statCache, 'snapshots'),
       ...(o.explain ? { onMiss: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void explanations.push(explainMiss(v, now, before)) } : {}),
     });
     const filter = new Set(o.noCacheFilter.map((f) => f.toLowerCase()));

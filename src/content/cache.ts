@@ -19,6 +19,8 @@ export interface CacheResult {
   snapshot?: string;
   layer?: { digest: Digest; diffId: Digest; size: number; mediaType: string };
   image?: { manifest: Digest };
+  /** Layers from the base up to this step, for results imported from a shared cache. */
+  chain?: Array<{ digest: Digest; diffId: Digest; size: number; mediaType: string }>;
 }
 
 export interface CacheRecord {
@@ -35,6 +37,8 @@ export interface CacheRecord {
   size: number;
   created: string;
   lastUsed: string;
+  /** Set on a record found by content (COPY --from): the definition key it stands for. */
+  aliasOf?: string;
 }
 
 /**
@@ -73,7 +77,7 @@ export class CacheStore {
 
   async put(rec: CacheRecord): Promise<void> {
     await writeFileAtomic(this.recordPath(rec.key), JSON.stringify(rec));
-    await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
+    if (!rec.aliasOf) await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
   }
 
   async touch(key: string, when = new Date()): Promise<void> {
@@ -81,7 +85,7 @@ export class CacheStore {
     if (!rec) return;
     rec.lastUsed = when.toISOString();
     await writeFileAtomic(this.recordPath(key), JSON.stringify(rec));
-    await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
+    if (!rec.aliasOf) await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
   }
 
   /** The record most recently written or used for the same step (to explain a miss). */
@@ -103,5 +107,43 @@ export class CacheStore {
 
   async delete(key: string): Promise<void> {
     await fsp.rm(this.recordPath(key), { force: true });
+  }
+
+  /** The file holding a record (for sizing; callers never write it directly). */
+  fileOf(key: string): string {
+    return this.recordPath(key);
+  }
+
+  /** Keys starting with `prefix` (lowercase hex); an empty prefix matches nothing. */
+  async keysWithPrefix(prefix: string): Promise<string[]> {
+    if (!/^[0-9a-f]+$/.test(prefix)) return [];
+    let names: string[];
+    try {
+      names = await fsp.readdir(path.join(this.dir, 'records'));
+    } catch {
+      return [];
+    }
+    return names.filter((n) => n.endsWith('.json') && n.startsWith(prefix)).map((n) => n.slice(0, -5)).sort();
+  }
+
+  /** Drops "latest record of this step" pointers whose record is gone; returns how many. */
+  async sweepStepPointers(): Promise<number> {
+    const dir = path.join(this.dir, 'steps');
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const n of names) {
+      if (!n.endsWith('.json')) continue;
+      const ptr = await readJsonFile<{ key?: unknown }>(path.join(dir, n)).catch(() => undefined);
+      const key = typeof ptr?.key === 'string' ? ptr.key : undefined;
+      if (key !== undefined && (await this.get(key))) continue;
+      await fsp.rm(path.join(dir, n), { force: true });
+      removed++;
+    }
+    return removed;
   }
 }

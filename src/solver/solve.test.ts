@@ -92,7 +92,10 @@ describe('solve', () => {
     const store = new Map<string, OpResult>();
     const cache = {
       key: async (v: Vertex, inputKeys: readonly string[]) => `${v.digest}:${inputKeys.join(',')}`,
-      get: async (k: string) => store.get(k),
+      get: async (k: string) => {
+        const result = store.get(k);
+        return result ? { key: k, result } : undefined;
+      },
       put: async (k: string, _v: Vertex, r: OpResult) => void store.set(k, r),
     };
     const f1 = fakeRunner();

@@ -58,15 +58,22 @@ export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promi
   const runOne = async (v: Vertex, inputs: Solved[]): Promise<Solved> => {
     const signal = abort.signal;
     const inputResults = inputs.map((i) => i.result);
-    const key = opts.cache ? await opts.cache.key(v, inputs.map((i) => i.key), signal) : v.digest;
+    const inputKeys = inputs.map((i) => i.key);
+    const key = opts.cache ? await opts.cache.key(v, inputKeys, signal) : v.digest;
+    let contentKey: string | undefined;
     if (opts.cache && !opts.noCache?.(v)) {
-      const hit = await opts.cache.get(key, v);
+      let hit = await opts.cache.get(key, v);
+      if (!hit && opts.cache.contentKey) {
+        contentKey = await opts.cache.contentKey(v, inputKeys, inputResults, signal);
+        if (contentKey !== undefined) hit = await opts.cache.get(contentKey, v);
+      }
       if (hit) {
         opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'cached' });
-        results.set(v.digest, hit);
-        opts.onSolved?.(v, key, hit);
-        return { key, result: hit };
+        results.set(v.digest, hit.result);
+        opts.onSolved?.(v, hit.key, hit.result);
+        return hit;
       }
+      await opts.cache.miss?.(v, key, contentKey);
     }
     const started = Date.now();
     opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'started' });
@@ -75,7 +82,7 @@ export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promi
         signal,
         log: (stream, data) => opts.progress.emit({ type: 'log', id: v.digest, stream, data: typeof data === 'string' ? data : data.toString('utf8') }),
       });
-      if (opts.cache) await opts.cache.put(key, v, result);
+      if (opts.cache) await opts.cache.put(key, v, result, contentKey);
       results.set(v.digest, result);
       opts.onSolved?.(v, key, result);
       opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'done', durationMs: Date.now() - started });

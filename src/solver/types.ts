@@ -43,10 +43,22 @@ export interface OpRunner {
   run(v: Vertex, inputs: readonly OpResult[], ctx: RunContext): Promise<OpResult>;
 }
 
-/** Looks up and records results by cache key. */
+/** A cache hit: the result, and the key it was recorded under (used as this step's key downstream). */
+export interface CacheHit {
+  key: string;
+  result: OpResult;
+}
+
+/**
+ * Looks up and records results by cache key. Every step has a definition key (its op and its
+ * inputs' keys); a step that reads files of another step (COPY --from) may also have a content
+ * key (its op and the content of exactly what it selects), tried when the definition key misses.
+ */
 export interface CacheLookup {
-  /** The key of `v` from its inputs' keys (and whatever content the op reads). */
   key(v: Vertex, inputKeys: readonly string[], signal: AbortSignal): Promise<string>;
-  get(key: string, v: Vertex): Promise<OpResult | undefined>;
-  put(key: string, v: Vertex, result: OpResult): Promise<void>;
+  contentKey?(v: Vertex, inputKeys: readonly string[], inputs: readonly OpResult[], signal: AbortSignal): Promise<string | undefined>;
+  get(key: string, v: Vertex): Promise<CacheHit | undefined>;
+  /** Both lookups failed: the step will run (explanations hook here). */
+  miss?(v: Vertex, key: string, contentKey: string | undefined): Promise<void>;
+  put(key: string, v: Vertex, result: OpResult, contentKey?: string): Promise<void>;
 }

@@ -1,7 +1,9 @@
 // Cache keys (blake3 over the op, input keys and the content the op reads) and record lookups.
 import { blake3Hex, canonicalJson } from '../core/index.js';
 import type { CachePreimage, CacheRecord, CacheStore } from '../content/index.js';
-import { hashSelection, type StatCache } from '../context/index.js';
+import path from 'node:path';
+import { hashSelection, openRootfsSource, StatCache } from '../context/index.js';
+import { withView } from './step.js';
 import type { Op, Vertex } from '../graph/index.js';
 import type { CacheLookup, OpResult } from '../solver/index.js';
 import type { WorkerDeps } from './deps.js';
@@ -15,6 +17,8 @@ export interface CacheDeps {
   /** Called for every step that misses, with its new and previous preimage. */
   onMiss?: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void;
   now?: () => Date;
+  /** Where content hashes of committed snapshots are remembered (they never change). */
+  snapshotHashDir?: string;
   /** Results imported with --cache-from, consulted when the local store misses. */
   remote?: { get(key: string): OpResult | undefined };
 }
@@ -63,6 +67,27 @@ async function usable(d: CacheDeps, rec: CacheRecord): Promise<boolean> {
   return true;
 }
 
+/** For COPY --from: the content of exactly what the copy selects in the source step's filesystem. */
+async function selectedFromInput(d: CacheDeps, v: Vertex, inputs: readonly OpResult[], signal: AbortSignal): Promise<Record<string, string> | undefined> {
+  const op = v.op;
+  if (op.type !== 'file' || op.action.kind !== 'copy' || op.action.from.type !== 'input') return undefined;
+  const a = op.action;
+  const index = a.from.type === 'input' ? a.from.index : 0;
+  const src = inputs[index];
+  const name = v.inputs[index]?.meta.stage || 'source';
+  const cacheFile = src?.snapshot ? path.join(d.snapshotHashDir ?? '', `${src.snapshot}.json`) : undefined;
+  const statCache = await StatCache.open(d.snapshotHashDir ? cacheFile : undefined);
+  const got = await withView(d.worker, src, (dir) => hashSelection(openRootfsSource(dir), a.sources, { exclude: a.exclude, cache: statCache, signal }), signal);
+  await statCache.save().catch(() => undefined);
+  const files: Record<string, string> = {};
+  for (const [k, h] of Object.entries(got)) files[`${name}:/${k}`] = h;
+  return files;
+}
+
+function keyOf(pre: CachePreimage): string {
+  return blake3Hex(canonicalJson({ op: pre.op, inputs: pre.inputs, files: pre.files ?? null }));
+}
+
 export function createCacheLookup(d: CacheDeps): CacheLookup {
   const preimages = new Map<string, CachePreimage>();
   const now = d.now ?? (() => new Date());
@@ -73,7 +98,19 @@ export function createCacheLookup(d: CacheDeps): CacheLookup {
         op: keyedOp(v.op), inputs: [...inputKeys], inputNames: v.inputs.map((i) => i.meta.name),
         ...(files ? { files } : {}),
       };
-      const key = blake3Hex(canonicalJson({ op: pre.op, inputs: pre.inputs, files: pre.files ?? null }));
+      const key = keyOf(pre);
+      preimages.set(key, pre);
+      return key;
+    },
+    async contentKey(v, inputKeys, inputs, signal) {
+      const from = await locate(v, () => selectedFromInput(d, v, inputs, signal));
+      if (!from) return undefined;
+      // The source step's key is replaced by the content it contributes; the parent's stays.
+      const pre: CachePreimage = {
+        op: keyedOp(v.op), inputs: inputKeys.slice(0, 1), inputNames: v.inputs.slice(0, 1).map((i) => i.meta.name),
+        files: from,
+      };
+      const key = `c${keyOf(pre)}`.slice(0, 64);
       preimages.set(key, pre);
       return key;
     },
@@ -81,26 +118,35 @@ export function createCacheLookup(d: CacheDeps): CacheLookup {
       const rec = await d.store.get(key);
       if (rec && (await usable(d, rec))) {
         await d.store.touch(key, now());
-        return rec.result;
+        return { key: rec.aliasOf ?? key, result: rec.result };
       }
       if (rec) await d.store.delete(key);
       const imported = d.remote?.get(key);
-      if (imported) return imported;
-      const pre = preimages.get(key);
-      if (pre && d.onMiss) d.onMiss(v, pre, v.meta.step ? await d.store.latestForStep(v.meta.step) : undefined);
-      return undefined;
+      return imported ? { key, result: imported } : undefined;
     },
-    async put(key, v, result: OpResult) {
+    async miss(v, key, contentKey) {
+      if (!d.onMiss) return;
+      const pre = preimages.get(key);
+      const content = contentKey !== undefined ? preimages.get(contentKey) : undefined;
+      if (!pre) return;
+      // Explain with everything known: the files read from the context and from other stages.
+      const merged: CachePreimage = content ? { ...pre, files: { ...(pre.files ?? {}), ...(content.files ?? {}) } } : pre;
+      d.onMiss(v, merged, v.meta.step ? await d.store.latestForStep(v.meta.step) : undefined);
+    },
+    async put(key, v, result: OpResult, contentKey) {
       const pre = preimages.get(key);
       if (!pre) return;
+      const content = contentKey !== undefined ? preimages.get(contentKey) : undefined;
       const t = now().toISOString();
-      const size = result.layer?.size ?? 0;
-      await d.store.put({
+      const rec: CacheRecord = {
         key, step: v.meta.step ?? v.digest, name: v.meta.name, text: v.meta.text,
         ...(v.meta.location ? { location: { file: v.meta.location.file, line: v.meta.location.line } } : {}),
         result: { ...(result.snapshot !== undefined ? { snapshot: result.snapshot } : {}), ...(result.layer ? { layer: result.layer } : {}), ...(result.image ? { image: result.image } : {}) },
-        preimage: pre, size, created: t, lastUsed: t,
-      });
+        preimage: content ? { ...pre, files: { ...(pre.files ?? {}), ...(content.files ?? {}) } } : pre,
+        size: result.layer?.size ?? 0, created: t, lastUsed: t,
+      };
+      if (contentKey !== undefined) await d.store.put({ ...rec, key: contentKey, aliasOf: key });
+      await d.store.put(rec);
     },
   };
 }

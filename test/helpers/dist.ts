@@ -1,0 +1,40 @@
+// The compiled CLI for tests that need a real child process (signals, concurrency): built once per run.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './env.js';
+
+export const cliPath = path.join(repoRoot, 'bin', 'tsbuild.js');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Compiles src/ into dist/ unless dist/ is newer than every source file. */
+export function ensureDist(): void {
+  const marker = path.join(repoRoot, 'dist', 'cli', 'main.js');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= newest(path.join(repoRoot, 'src'))) return;
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+export function spawnCli(args: string[], o: { cwd: string; env?: NodeJS.ProcessEnv }): Child {
+  const proc = spawn(process.execPath, [cliPath, ...args], { cwd: o.cwd, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+}
