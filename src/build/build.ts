@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { blake3Hex, TsbuildError, writeFileAtomic, type Descriptor, type Platform } from '../core/index.js';
 import { CacheStore, ContentStore, RefStore, type CachePreimage, type CacheRecord } from '../content/index.js';
 import { contextFromTarOrDockerfile, openContext, StatCache, type BuildContext } from '../context/index.js';
-import type { Vertex } from '../graph/index.js';
+import { topoOrder, type Vertex } from '../graph/index.js';
 import { createRuncExecutor, type Executor } from '../executor/index.js';
 import { parseReference } from '../image/index.js';
 import type { Compression } from '../layer/index.js';
@@ -115,6 +115,8 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
   const refs = new RefStore(layout.refs);
   const tmpDir = path.join(layout.tmp, `build-${process.pid}-${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(tmpDir, { recursive: true });
+  // Background hashing of context files stops with the build, whatever its outcome.
+  const hashing = new AbortController();
   try {
     let contextDir = path.resolve(o.cwd, o.context);
     let stdinDockerfile: string | undefined;
@@ -173,6 +175,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
       ...(o.explain ? { onMiss: (v: Vertex, now: CachePreimage, before: CacheRecord | undefined) => void explanations.push(explainMiss(v, now, before)) } : {}),
     });
     const filter = new Set(o.noCacheFilter.map((f) => f.toLowerCase()));
+    cache.prefetch(topoOrder([p.target.root]), hashing.signal);
     const solved = new Map<string, { v: Vertex; key: string; result: OpResult }>();
     const results = await solve([p.target.root], {
       runner: worker, progress: o.progress, jobs: o.jobs, cache,
@@ -216,6 +219,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     }
     return { manifest: image.manifest, config: image.config, names, warnings: [...parsed.warnings, ...p.warnings], explanations };
   } finally {
+    hashing.abort();
     await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -125,7 +125,17 @@ class Planner {
   }
 
   private async resolveImage(ref: string, location: SourceLocation): Promise<ResolvedImage> {
-    const img = await this.opts.images.resolve(ref, this.opts.platform, this.opts.signal);
+    let img: ResolvedImage | undefined;
+    try {
+      img = await this.opts.images.resolve(ref, this.opts.platform, this.opts.signal);
+    } catch (e) {
+      // A bare name that is neither a stage nor a reachable image was most likely meant as a stage.
+      if (/^[a-z0-9][a-z0-9_.-]*$/i.test(ref) && e instanceof TsbuildError) {
+        const names = this.df.stages.map((st) => st.name).filter(Boolean).join(', ');
+        throw new TsbuildError('TSB2001', `"${ref}" is neither a stage${names ? ` (stages: ${names})` : ''} nor an image that could be pulled: ${e.message}`, { location, cause: e });
+      }
+      throw e;
+    }
     if (!img) {
       throw new TsbuildError('TSB2005', `base image "${ref}" not found in the local store (load it with \`tsbuild image load\` or name a --build-context)`, { location });
     }

@@ -88,12 +88,30 @@ function keyOf(pre: CachePreimage): string {
   return blake3Hex(canonicalJson({ op: pre.op, inputs: pre.inputs, files: pre.files ?? null }));
 }
 
-export function createCacheLookup(d: CacheDeps): CacheLookup {
+export interface BuildCache extends CacheLookup {
+  /** Starts hashing what these steps read from the build contexts, in the background. */
+  prefetch(vertices: readonly Vertex[], signal: AbortSignal): void;
+}
+
+export function createCacheLookup(d: CacheDeps): BuildCache {
   const preimages = new Map<string, CachePreimage>();
+  const reads = new Map<string, Promise<Record<string, string> | undefined>>();
   const now = d.now ?? (() => new Date());
+  const filesOf = (v: Vertex, signal: AbortSignal): Promise<Record<string, string> | undefined> => {
+    let p = reads.get(v.digest);
+    if (!p) {
+      p = readFiles(d, v.op, signal);
+      reads.set(v.digest, p);
+    }
+    return p;
+  };
   return {
+    prefetch(vertices, signal) {
+      // Errors surface later, when the step asks for its key; here they are only observed.
+      for (const v of vertices) filesOf(v, signal).catch(() => undefined);
+    },
     async key(v, inputKeys, signal) {
-      const files = await locate(v, () => readFiles(d, v.op, signal));
+      const files = await locate(v, () => filesOf(v, signal));
       const pre: CachePreimage = {
         op: keyedOp(v.op), inputs: [...inputKeys], inputNames: v.inputs.map((i) => i.meta.name),
         ...(files ? { files } : {}),

@@ -10,7 +10,7 @@ export type { WorkerDeps } from './deps.js';
 export { unpackImage, unpackLayers, imageLayers, chainIds } from './unpack.js';
 export { snapshotOf, withView } from './step.js';
 export { resolveUser, resolveChown } from './user.js';
-export { createCacheLookup, type CacheDeps } from './cache.js';
+export { createCacheLookup, type BuildCache, type CacheDeps } from './cache.js';
 export { explainMiss, type MissExplanation } from './explain.js';
 
 export function createWorker(deps: WorkerDeps): OpRunner {
