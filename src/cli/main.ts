@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { TsbuildError } from '../core/index.js';
 import { buildCommand } from './commands/build.js';
+import { cacheCommand } from './commands/cache.js';
 import type { Ctx } from './commands/common.js';
 import { imageCommand } from './commands/image.js';
 import { parseCommand } from './commands/parse.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[], host: Host): Promise<number> {
   program.addCommand(buildCommand(ctx));
   program.addCommand(parseCommand(ctx));
   program.addCommand(imageCommand(ctx));
+  program.addCommand(cacheCommand(ctx));
   program.addCommand(pullCommand(ctx));
   program.addCommand(pushCommand(ctx));
   program.addCommand(loginCommand(ctx));

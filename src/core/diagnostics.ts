@@ -79,6 +79,8 @@ export const DIAGNOSTICS = {
   TSB4006: { category: 'store', message: 'invalid output specification' },
   TSB4007: { category: 'store', message: 'export failed' },
   TSB4008: { category: 'store', message: 'invalid digest' },
+  TSB4009: { category: 'store', message: 'cache record not found' },
+  TSB4010: { category: 'store', message: 'ambiguous cache key prefix' },
   // ---- 4100-4199: image archives ----
   TSB4101: { category: 'image', message: 'invalid image archive' },
   TSB4102: { category: 'image', message: 'unsupported media type' },
