@@ -1,5 +1,5 @@
-// The runc driver, the only code that starts containers: bundle setup, `runc run --keep`, abort,
-// OOM detection from the kept cgroup, and cleanup of runc state, cgroups, stubs and the bundle.
+// The runc driver, the only code that starts containers: bundle setup, `runc run` (kept under a memory
+// limit for OOM detection), abort, and cleanup of runc state, cgroups, stubs and the bundle.
 import { spawn } from 'node:child_process';
 import { accessSync, constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -83,6 +83,11 @@ class RuncExecutor implements Executor {
     const bundle = await fsp.mkdtemp(path.join(this.tmpDir, `tsbuild-run-${req.id}-`));
     const cgroups = cgroupDirs(`tsbuild/${req.id}`, this.cgroup);
     let stubs: string[] = [];
+    // --keep holds the container's cgroup after exit so its OOM counter can be read; that only
+    // matters under a memory limit. Without it runc removes the container itself, which spares
+    // a `runc delete` per step; the delete below then only runs when something went wrong.
+    const keep = req.limits?.memoryBytes !== undefined;
+    let cleanExit = false;
     try {
       const etcDir = path.join(bundle, 'etc');
       const spec = fitToHost(generateSpec(req, { cgroup: this.cgroup, etcDir }), await readHostGrant());
@@ -93,9 +98,9 @@ class RuncExecutor implements Executor {
         spec.mounts.map((m) => m.destination),
       );
       const logFile = path.join(bundle, 'runc-log.json');
-      const outcome = await this.runContainer(req.id, { bundle, logFile, io, ...(signal ? { signal } : {}) });
+      const outcome = await this.runContainer(req.id, { bundle, logFile, io, keep, ...(signal ? { signal } : {}) });
       // the cgroup survives until `runc delete` thanks to --keep, so the OOM counter is still readable
-      const oom = await oomKilled(cgroups);
+      const oom = keep ? await oomKilled(cgroups) : false;
       if (signal?.aborted) throw abortError(signal);
       const errors = await runtimeErrors(logFile);
       if (errors.length > 0 || outcome.code === null) {
@@ -104,9 +109,10 @@ class RuncExecutor implements Executor {
         });
       }
       const sig = signalOf(outcome.code);
+      cleanExit = !keep;
       return { exitCode: outcome.code, ...(sig ? { signal: sig } : {}), oomKilled: oom, durationMs: Date.now() - started };
     } finally {
-      await runCommand(this.runc, this.runcArgs('delete', '--force', req.id));
+      if (!cleanExit) await runCommand(this.runc, this.runcArgs('delete', '--force', req.id));
       await removeCgroupDirs(cgroups);
       await removeStubs(stubs).catch(() => undefined);
       await fsp.rm(bundle, { recursive: true, force: true });
@@ -115,9 +121,9 @@ class RuncExecutor implements Executor {
 
   private runContainer(
     id: string,
-    opts: { bundle: string; logFile: string; io: ExecIO; signal?: AbortSignal },
+    opts: { bundle: string; logFile: string; io: ExecIO; keep: boolean; signal?: AbortSignal },
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    const args = this.runcArgs('--log', opts.logFile, '--log-format', 'json', 'run', '--keep', '--bundle', opts.bundle, id);
+    const args = this.runcArgs('--log', opts.logFile, '--log-format', 'json', 'run', ...(opts.keep ? ['--keep'] : []), '--bundle', opts.bundle, id);
     const child = spawn(this.runc, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => opts.io.stdout(d));
     child.stderr.on('data', (d: Buffer) => opts.io.stderr(d));

@@ -11,6 +11,12 @@ export interface DiffOptions {
   sourceDateEpoch?: number;
   /** Paths (relative, no leading './', no trailing '/') to leave out, with their subtrees. */
   skip?: (relPath: string) => boolean;
+  /**
+   * Overlay differ only: the lower dirs under the upper dir, newest first. With them, an opaque
+   * directory is written as whiteouts of the lower entries it hides (BuildKit's form, the same
+   * bytes as the tree differ); without them, as an opaque marker.
+   */
+  lowers?: readonly string[];
   signal?: AbortSignal;
 }
 

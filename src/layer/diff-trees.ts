@@ -53,7 +53,10 @@ async function changed(ctx: Ctx, rel: string, u: Stats, l: Stats): Promise<boole
   const upperAbs = join(ctx.upper, rel);
   if (u.isSymbolicLink()) return (await readlink(upperAbs)) !== (await readlink(lowerAbs));
   if (u.isCharacterDevice() || u.isBlockDevice()) return u.rdev !== l.rdev;
-  if (u.isDirectory() || u.isFIFO()) return u.mtimeMs !== l.mtimeMs;
+  // A directory's mtime moves with every entry added or removed (mount stubs included); the
+  // entries themselves are compared, so like containerd's and BuildKit's differs it does not count.
+  if (u.isDirectory()) return false;
+  if (u.isFIFO()) return u.mtimeMs !== l.mtimeMs;
   if (u.size !== l.size) return true;
   if (u.mtimeMs === l.mtimeMs) return false;
   return !(await sameContent(upperAbs, lowerAbs, ctx.opts.signal));

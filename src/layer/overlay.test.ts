@@ -94,4 +94,49 @@ describe.skipIf(!have('root', 'overlay'))('diffOverlayUpper on a real overlay mo
     expect(viaOverlay).toEqual(['.wh.keep', 'etc/', 'etc/conf']);
     expect(viaTrees).toEqual(viaOverlay);
   });
+
+  it('with the lower dirs, writes an opaque directory as whiteouts of what it hides, like diffTrees', async () => {
+    // a second lower above the first: its whiteout and opaque dir must hide the older entries
+    const lower2 = path.join(base, 'lower2');
+    await mkdir(path.join(lower2, 'dir'), { recursive: true });
+    await writeFile(path.join(lower2, 'dir/newer'), 'n');
+    execFileSync('mknod', [path.join(lower2, 'dir/old'), 'c', '0', '0']);
+    await mkdir(path.join(lower2, 'etc'));
+    execFileSync('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', path.join(lower2, 'etc')]);
+    await writeFile(path.join(lower2, 'etc/only'), 'o');
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower2}:${lower},upperdir=${upper},workdir=${work}`, merged]);
+    mounted = true;
+    const full = path.join(base, 'before');
+    execFileSync('cp', ['-a', merged, full]);
+    await rm(path.join(merged, 'dir'), { recursive: true });
+    await mkdir(path.join(merged, 'dir/sub'), { recursive: true });
+    await writeFile(path.join(merged, 'dir/sub/fresh'), 'f');
+    await rm(path.join(merged, 'etc'), { recursive: true });
+    await mkdir(path.join(merged, 'etc'));
+    const after = path.join(base, 'after');
+    execFileSync('cp', ['-a', merged, after]);
+    umount();
+    expect(execFileSync('getfattr', ['-n', 'trusted.overlay.opaque', '--only-values', '--absolute-names', path.join(upper, 'dir')]).toString()).toBe('y');
+
+    const names = (await listTar(await buffer(diffOverlayUpper(upper, { lowers: [lower2, lower] })))).map((e) => e.header.name);
+    // dir/old is gone in lower2 already; etc/conf is hidden by lower2's opaque etc
+    expect(names).toEqual(['dir/', 'dir/.wh.newer', 'dir/sub/', 'dir/sub/.wh.deep', 'dir/sub/fresh', 'etc/', 'etc/.wh.only']);
+    const viaTrees = (await listTar(await buffer(diffTrees(full, after)))).map((e) => e.header.name);
+    expect(viaTrees).toEqual(names);
+    const withoutLowers = (await listTar(await buffer(diffOverlayUpper(upper)))).map((e) => e.header.name);
+    expect(withoutLowers).toEqual(['dir/', 'dir/.wh..wh..opq', 'dir/sub/', 'dir/sub/fresh', 'etc/', 'etc/.wh..wh..opq']);
+  });
+
+  it('with the lower dirs, leaves out a copied-up directory whose only change is its mtime', async () => {
+    mount();
+    // a stub comes and goes, as runc's mount points do: etc is copied up, its mtime moves
+    await writeFile(path.join(merged, 'etc/stub'), '');
+    await rm(path.join(merged, 'etc/stub'));
+    await writeFile(path.join(merged, 'dir/sub/more'), 'm');
+    umount();
+    const names = async (lowers?: string[]): Promise<string[]> =>
+      (await listTar(await buffer(diffOverlayUpper(upper, lowers ? { lowers } : {})))).map((e) => e.header.name);
+    expect(await names([lower])).toEqual(['dir/', 'dir/sub/', 'dir/sub/more']);
+    expect(await names()).toEqual(['dir/', 'dir/sub/', 'dir/sub/more', 'etc/']);
+  });
 });

@@ -7,7 +7,7 @@ import { MetadataStore, toInfo, type MetadataDb, type SnapshotRecord } from './m
 import { fsDir, layoutFor, nativeMounts, overlayMounts, snapshotDir, workDir, type Layout } from './layout.js';
 import { runCommand } from './spawn.js';
 import { diskUsage } from './usage.js';
-import type { SnapshotInfo, Snapshotter } from './types.js';
+import type { DiffSource, SnapshotInfo, Snapshotter } from './types.js';
 
 function checkKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new TsbuildError('TSB3012', 'snapshot key must be a non-empty string');
@@ -131,12 +131,15 @@ export class FsSnapshotter implements Snapshotter {
     return diskUsage(fsDir(this.layout, rec.id));
   }
 
-  async diffSource(key: string): Promise<{ kind: 'overlay'; upper: string } | { kind: 'compare'; lower?: string; upper: string }> {
+  async diffSource(key: string): Promise<DiffSource> {
     const db = await this.meta.read();
     const rec = this.recordOf(db, key);
     if (rec.kind === 'view') throw new TsbuildError('TSB3012', `snapshot "${key}" is a view; it has no changes to diff`);
     const upper = fsDir(this.layout, rec.id);
-    if (this.name === 'overlay') return { kind: 'overlay', upper };
+    if (this.name === 'overlay') {
+      const [, ...parents] = await this.meta.chain(key, db);
+      return { kind: 'overlay', upper, lowers: parents.map((p) => fsDir(this.layout, p.record.id)) };
+    }
     const parent = rec.parent === undefined ? undefined : this.recordOf(db, rec.parent);
     return parent ? { kind: 'compare', lower: fsDir(this.layout, parent.id), upper } : { kind: 'compare', upper };
   }

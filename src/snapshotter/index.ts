@@ -7,7 +7,7 @@ import { FsSnapshotter } from './fs-snapshotter.js';
 import { MetadataStore } from './metadata.js';
 import type { Snapshotter } from './types.js';
 
-export type { Snapshotter, SnapshotInfo, SnapshotKind } from './types.js';
+export type { DiffSource, Snapshotter, SnapshotInfo, SnapshotKind } from './types.js';
 export { mountAll, unmountAll, withMounts, isMountPoint, listMountPoints, compactOverlayOptions } from './mount.js';
 export { overlaySupported } from './detect.js';
 

@@ -1,6 +1,8 @@
 // The snapshotter contract: snapshot kinds, metadata and the lifecycle every implementation follows.
 import type { Mount } from '../core/index.js';
 
+export type DiffSource = { kind: 'overlay'; upper: string; lowers: string[] } | { kind: 'compare'; lower?: string; upper: string };
+
 export type SnapshotKind = 'active' | 'committed' | 'view';
 
 export interface SnapshotInfo {
@@ -39,8 +41,11 @@ export interface Snapshotter {
   walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void>;
   /** Space and inodes used by this snapshot's own layer (not its parents). */
   usage(key: string): Promise<{ size: number; inodes: number }>;
-  /** What the layer differ needs for an active snapshot: overlay → its upper dir; native → the parent's tree and this tree, to compare. */
-  diffSource(key: string): Promise<{ kind: 'overlay'; upper: string } | { kind: 'compare'; lower?: string; upper: string }>;
+  /**
+   * What the layer differ needs for an active snapshot: overlay → its upper dir and the parents'
+   * dirs (newest first, as overlay stacks them); native → the parent's tree and this tree, to compare.
+   */
+  diffSource(key: string): Promise<DiffSource>;
   /** Where a layer tar is applied for a freshly prepared snapshot, and in which format (overlay: whiteouts as 0/0 char devices into the upper dir; plain: a full tree). */
   applyTarget(key: string): Promise<{ dir: string; format: 'overlay' | 'plain' }>;
 }

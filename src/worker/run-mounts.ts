@@ -93,7 +93,12 @@ async function prepareOne(deps: WorkerDeps, m: RunMount, inputs: readonly OpResu
       }
       if (m.env !== undefined) s.env.push(`${m.env}=${value.toString('utf8')}`);
       if (m.target === '') return undefined;
-      const file = path.join(s.dir, 'secret');
+      // in memory only: a secret never touches the store's disk, even if the build is killed
+      const holder = path.join(s.dir, 'secret-fs');
+      await fsp.mkdir(holder, { recursive: true });
+      await mountAll([{ type: 'tmpfs', source: 'tmpfs', options: ['mode=0700', `size=${Math.max(4096, value.length * 2)}`] }], holder);
+      s.cleanups.push(() => unmountAll(holder));
+      const file = path.join(holder, 'secret');
       await fsp.writeFile(file, value, { mode: m.mode });
       await fsp.chmod(file, m.mode);
       await fsp.chown(file, m.uid, m.gid);
