@@ -22,6 +22,7 @@ import { exportedRecords } from './chains.js';
 import { parseBuildContext } from './contexts.js';
 import { exportImage, exportLocal, exportTar, parseOutput } from './outputs.js';
 import { createImageResolver } from './resolver.js';
+import { removeScratch } from './scratch.js';
 import { storeLayout } from './store.js';
 import { autoGc } from './gc.js';
 import { acquireLease } from './lease.js';
@@ -160,7 +161,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     const deps: WorkerDeps = {
       snapshotter, content, contexts, compression: o.compression, tmpDir, logDir: layout.logs, cacheMountsDir: layout.cacheMounts,
       secrets: o.secrets, limits: o.limits, allowInsecure: o.allowInsecure,
-      executor: () => (executor ??= createRuncExecutor({ stateDir: layout.runc, ...(o.runtime ? { runtime: o.runtime } : {}) })),
+      executor: () => (executor ??= createRuncExecutor({ stateDir: layout.runc, tmpDir, ...(o.runtime ? { runtime: o.runtime } : {}) })),
       ...(o.sourceDateEpoch !== undefined ? { sourceDateEpoch: o.sourceDateEpoch } : {}),
       ensureBlobs: async (layers) => {
         if (!(await imported.fetch(layers))) throw new TsbuildError('TSB4002', `layers ${layers.map((l) => l.digest).join(', ')} are neither in the store nor in any --cache-from source`);
@@ -220,6 +221,6 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     return { manifest: image.manifest, config: image.config, names, warnings: [...parsed.warnings, ...p.warnings], explanations };
   } finally {
     hashing.abort();
-    await fsp.rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+    await removeScratch(tmpDir);
   }
 }

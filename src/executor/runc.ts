@@ -168,5 +168,32 @@ export async function createRuncExecutor(opts: RuncExecutorOptions): Promise<Exe
   const runc = findExecutable(opts.runtime ?? 'runc');
   if (!runc) throw new TsbuildError('TSB5003', 'runc not found: install it with `apt-get install runc`');
   await fsp.mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
+  await reapOrphans(runc, path.resolve(opts.stateDir));
   return new RuncExecutor(runc, path.resolve(opts.stateDir), opts.tmpDir ?? os.tmpdir());
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Containers of a tsbuild process that died without cleaning up (SIGKILL) would keep running:
+ * their ids carry the owner's pid (`tsb-<pid>-…`), so the next executor kills and deletes them.
+ */
+export async function reapOrphans(runc: string, stateDir: string): Promise<string[]> {
+  const listed = await runCommand(runc, ['--root', stateDir, 'list', '--quiet']);
+  const reaped: string[] = [];
+  for (const id of listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const owner = /^tsb-(\d+)-/.exec(id);
+    if (!owner || processAlive(Number(owner[1]))) continue;
+    await runCommand(runc, ['--root', stateDir, 'kill', id, 'KILL']);
+    await runCommand(runc, ['--root', stateDir, 'delete', '--force', id]);
+    reaped.push(id);
+  }
+  return reaped;
 }

@@ -29,7 +29,8 @@ export async function runExecOp(deps: WorkerDeps, v: Vertex, op: ExecOp, inputs:
     throw new TsbuildError('TSB3006', 'RUN --security=insecure needs `tsbuild build --allow security.insecure`', v.meta.location ? { location: v.meta.location } : {});
   }
   const executor = await deps.executor();
-  const id = `tsb-${randomBytes(6).toString('hex')}`;
+  // The owner's pid in the id lets a later build reap the container if this process is killed.
+  const id = `tsb-${process.pid}-${randomBytes(6).toString('hex')}`;
   const logFile = path.join(deps.logDir, `${v.digest.slice(0, 16)}.log`);
   await fsp.mkdir(deps.logDir, { recursive: true });
   const log = createWriteStream(logFile);
@@ -57,7 +58,7 @@ export async function runExecOp(deps: WorkerDeps, v: Vertex, op: ExecOp, inputs:
         );
         if (ctx.signal.aborted) throw new TsbuildError('TSB3008', 'build cancelled');
         const location = v.meta.location ? { location: v.meta.location } : {};
-        const detail = `${tail.trimEnd()}\n(full output: ${logFile})`;
+        const detail = `${tail.trim() ? `${tail.trimEnd()}\n` : ''}(full output: ${logFile})`;
         if (result.oomKilled) {
           const limit = deps.limits.memoryBytes ? ` (--memory ${humanBytes(deps.limits.memoryBytes)})` : '';
           throw new TsbuildError('TSB3002', `${v.meta.text}: killed by the out-of-memory killer${limit}`, { ...location, detail });

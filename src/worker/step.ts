@@ -21,7 +21,7 @@ export async function withView<T>(deps: WorkerDeps, r: OpResult | undefined, fn:
   const key = `view-${randomBytes(6).toString('hex')}`;
   const mounts = await deps.snapshotter.view(key, parent);
   try {
-    return await withMounts(mounts, fn, signal ? { signal } : {});
+    return await withMounts(mounts, fn, { tmpDir: deps.tmpDir, ...(signal ? { signal } : {}) });
   } finally {
     await deps.snapshotter.remove(key).catch(() => undefined);
   }
@@ -41,7 +41,7 @@ export async function layerStep(
   const key = `active-${randomBytes(6).toString('hex')}`;
   const mounts = await deps.snapshotter.prepare(key, parentSnap);
   try {
-    await withMounts(mounts, change, { signal: o.signal });
+    await withMounts(mounts, change, { signal: o.signal, tmpDir: deps.tmpDir });
     const src = await deps.snapshotter.diffSource(key);
     const diffOpts = {
       signal: o.signal,

@@ -1,34 +1,16 @@
 // Killing tsbuild mid-RUN: SIGTERM and SIGINT end it promptly with nothing left mounted, running
 // or half-made; after SIGKILL the next build in the same store still succeeds.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { have, repoRoot } from '../helpers/env.js';
 import { tempDir } from '../helpers/cli.js';
+import { ensureDist } from '../helpers/dist.js';
 import { BASE, build, busyboxContext } from './run.helpers.js';
 
 const ok = have('root', 'overlay', 'runc', 'busybox');
 const bin = path.join(repoRoot, 'bin', 'tsbuild.js');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** The real CLI runs from dist/: compile it when missing or older than the sources. */
-function ensureDist(): void {
-  const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestMtime(path.join(repoRoot, 'src'))) return;
-  // type errors elsewhere in a work tree still emit JavaScript; only a missing entry is fatal
-  spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repoRoot, 'tsconfig.build.json')], { stdio: 'ignore' });
-  if (!existsSync(entry)) throw new Error('compiling dist/ failed');
-}
 
 interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -138,12 +120,15 @@ describe.skipIf(!ok)('killing a build in the middle of a RUN', () => {
     });
   }
 
-  it('SIGKILL: the next build in the same store succeeds', async () => {
-    const { root, result } = await killMidRun('sigkill', 'SIGKILL');
+  it('SIGKILL: the next build in the same store succeeds and reaps the orphaned container', async () => {
+    const { root, result, id } = await killMidRun('sigkill', 'SIGKILL');
     expect(result.signal).toBe('SIGKILL');
+    // The killed process could not stop its container: it is still listed.
+    expect(runcList(root)).toContain(id);
     const next = busyboxContext(path.join(t.dir, 'ctx-next'), `${BASE}RUN echo "after=$((40+2))"\n`);
     const r = await build(root, next);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('after=42');
+    expect(runcList(root)).toEqual([]);
   });
 });

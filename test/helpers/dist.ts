@@ -1,25 +1,29 @@
 // The compiled CLI for tests that need a real child process (signals, concurrency): built once per run.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './env.js';
 
 export const cliPath = path.join(repoRoot, 'bin', 'tsbuild.js');
 
-function newest(dir: string): number {
+/** Newest modification time of the non-test sources under `dir`. */
+function newestSource(dir: string): number {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+    if (e.isDirectory()) t = Math.max(t, newestSource(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs);
   }
   return t;
 }
 
 /** Compiles src/ into dist/ unless dist/ is newer than every source file. */
 export function ensureDist(): void {
-  const marker = path.join(repoRoot, 'dist', 'cli', 'main.js');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newest(path.join(repoRoot, 'src'))) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(path.join(repoRoot, 'src'))) return;
+  // Type errors elsewhere in a work tree still emit JavaScript; only a missing entry is fatal.
+  spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repoRoot, 'tsconfig.build.json')], { stdio: 'ignore' });
+  if (!existsSync(entry)) throw new Error('compiling dist/ failed');
 }
 
 export interface Child {
