@@ -190,7 +190,6 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     await deps.ensureBlobs?.(image.layers, o.signal);
 
     for (const out of outputs) {
-      if (out.type === 'image' && out.push) throw new TsbuildError('TSB2009', 'pushing to a registry is not supported yet');
       if (out.type === 'oci' || out.type === 'docker') await exportImage(out, { content, manifest: image.manifest, names, ...(o.signal ? { signal: o.signal } : {}) });
       if (out.type === 'local' || out.type === 'tar') {
         const root = results.get(p.target.root.digest);

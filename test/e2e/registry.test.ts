@@ -71,6 +71,15 @@ describe.skipIf(!(have('root', 'overlay', 'busybox') && haveRegistry()))('regist
     expect(m1['containerimage.digest']).toBe(digest);
   });
 
+  it('pushes with --output type=image,push=true and type=registry, under several tags', async () => {
+    const a = await tsbuild(['--root', path.join(t.dir, 'store6'), 'build', '--output', `type=image,name=${host}/other:a,push=true`, '--output', `type=registry,name=${host}/other:b`, '--progress', 'quiet', '.'], { cwd: ctx });
+    expect(a.code, a.stderr).toBe(0);
+    for (const tag of ['a', 'b']) {
+      const pulled = await tsbuild(['--root', path.join(t.dir, `pull-${tag}`), 'pull', `${host}/other:${tag}`]);
+      expect(pulled.code, pulled.stderr).toBe(0);
+    }
+  });
+
   it('round-trips the cache through a local directory, which does not grow', async () => {
     const dir = path.join(t.dir, 'cachedir');
     const a = await tsbuild(['--root', path.join(t.dir, 's4'), 'build', '--cache-to', `type=local,dest=${dir}`, '--progress', 'quiet', '.'], { cwd: ctx });
