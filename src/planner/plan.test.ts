@@ -166,3 +166,23 @@ describe('image config', () => {
     await expect(planText('FROM scratch\nFROM nothere:1\n')).rejects.toMatchObject({ code: 'TSB2005', location: { line: 2 } });
   });
 });
+
+describe('not supported yet, clearly', () => {
+  it('ADD of a URL or git repository, RUN --mount=type=ssh: located TSB2009', async () => {
+    await expect(planText('FROM scratch\nADD https://example.com/x.tgz /x\n')).rejects.toMatchObject({ code: 'TSB2009', location: { line: 2 } });
+    await expect(planText('FROM scratch\nADD git@github.com:a/b.git /src\n')).rejects.toMatchObject({ code: 'TSB2009', location: { line: 2 } });
+    await expect(planText('FROM scratch\nRUN --mount=type=ssh true\n')).rejects.toMatchObject({ code: 'TSB2009', location: { line: 2 } });
+  });
+
+  it('RUN --mount options are validated', async () => {
+    await expect(planText('FROM scratch\nRUN --mount=type=cache true\n')).rejects.toMatchObject({ code: 'TSB3004', location: { line: 2 } });
+    await expect(planText('FROM scratch\nRUN --mount=type=cache,target=/c,sharing=wild true\n')).rejects.toMatchObject({ code: 'TSB3004' });
+    await expect(planText('FROM scratch\nRUN --mount=type=bind,target=/c,bogus=1 true\n')).rejects.toMatchObject({ code: 'TSB3004' });
+    const p = await planText('FROM scratch\nWORKDIR /w\nRUN --mount=type=secret,id=tok --mount=type=tmpfs,target=t,size=64m --mount=type=cache,target=/c,id=x,sharing=locked,mode=0700,uid=5 true\n');
+    expect((p.target.root.op as ExecOp).mounts).toEqual([
+      { type: 'secret', target: '/run/secrets/tok', id: 'tok', required: false, mode: 0o400, uid: 0, gid: 0 },
+      { type: 'tmpfs', target: '/w/t', size: 64 * 1024 * 1024 },
+      { type: 'cache', target: '/c', id: 'x', sharing: 'locked', source: '/', mode: 0o700, uid: 5, gid: 0, readonly: false },
+    ]);
+  });
+});
