@@ -17,6 +17,7 @@ import { pushImage } from '../registry/index.js';
 import { solve, type OpResult, type ProgressSink } from '../solver/index.js';
 import { createCacheLookup, createWorker, explainMiss, withView, type MissExplanation, type WorkerDeps } from '../worker/index.js';
 import { assembleImage } from './assemble.js';
+import { readDockerfile } from './dockerfile.js';
 import { exportCache, importCache, parseCacheSpec } from './cache-io.js';
 import { exportedRecords } from './chains.js';
 import { parseBuildContext } from './contexts.js';
@@ -84,15 +85,6 @@ function createdTime(epoch: number | undefined): string {
   return d.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-async function readDockerfile(o: BuildOptions, contextDir: string, fromStdin?: string): Promise<{ text: string; file: string }> {
-  if (fromStdin !== undefined && !o.file) return { text: fromStdin, file: 'Dockerfile' };
-  const file = o.file ? path.resolve(o.cwd, o.file) : path.join(contextDir, 'Dockerfile');
-  try {
-    return { text: await fsp.readFile(file, 'utf8'), file };
-  } catch (e) {
-    throw new TsbuildError('TSB2108', `cannot read Dockerfile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
-  }
-}
 
 /** Runs a build under a lease (so concurrent GC spares its data), then auto-GC if the store is over its cap. */
 export async function build(o: BuildOptions): Promise<BuildResult> {

@@ -11,6 +11,7 @@ import type { Snapshotter } from '../snapshotter/index.js';
 import type { OpResult } from '../solver/index.js';
 import { createCacheLookup, explainMiss, type WorkerDeps } from '../worker/index.js';
 import { parseBuildContext } from './contexts.js';
+import { readDockerfile } from './dockerfile.js';
 import { openSnapshots } from './gc-plan.js';
 import { acquireLease } from './lease.js';
 import { createImageResolver } from './resolver.js';
@@ -68,15 +69,6 @@ function noSnapshots(): Snapshotter {
     stat: async () => undefined,
     walk: async () => undefined,
   };
-}
-
-async function readDockerfile(o: ExplainOptions, contextDir: string): Promise<{ text: string; file: string }> {
-  const file = o.file ? path.resolve(o.cwd, o.file) : path.join(contextDir, 'Dockerfile');
-  try {
-    return { text: await fsp.readFile(file, 'utf8'), file };
-  } catch (e) {
-    throw new TsbuildError('TSB2108', `cannot read Dockerfile ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { cause: e });
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // What GC would remove: an inventory of the store and the sweep plan computed from it (no changes).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { isDigest, type Digest } from '../core/index.js';
+import { isDigest, pidAlive, type Digest } from '../core/index.js';
 import { CacheStore, ContentStore, RefStore, type CacheRecord, type RefEntry } from '../content/index.js';
 import { createSnapshotter, type SnapshotInfo, type Snapshotter } from '../snapshotter/index.js';
 import { treeSize } from './du.js';
@@ -171,21 +171,12 @@ async function olderThan(dir: string, before: number): Promise<string[]> {
   return out;
 }
 
-function pidGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** Scratch directories (`tmp/build-<pid>-…`) of builds whose process is gone. */
 async function orphanTmp(inv: Inventory): Promise<string[]> {
   const out: string[] = [];
   for (const n of await readdirOrEmpty(inv.layout.tmp)) {
     const pid = Number(/^build-(\d+)-/.exec(n)?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && pidGone(pid)) out.push(path.join(inv.layout.tmp, n));
+    if (Number.isInteger(pid) && pid > 0 && !pidAlive(pid)) out.push(path.join(inv.layout.tmp, n));
   }
   return out;
 }

@@ -1,9 +1,9 @@
 // Build leases: a running build says "I started at T"; GC spares everything created or used since.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../core/index.js';
+import { currentProcess, processAlive, writeFileAtomic } from '../core/index.js';
 
 /** What a lease file records; pid + process start time + boot id identify a process across pid reuse. */
 export interface LeaseInfo {
@@ -24,44 +24,13 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-function readProc(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-const bootId = readProc('/proc/sys/kernel/random/boot_id').trim();
-
-function procStat(pid: number): { state: string; start: string } | undefined {
-  const stat = readProc(`/proc/${pid}/stat`);
-  if (stat === '') return undefined;
-  // The command name may contain spaces and parentheses, so fields are counted after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = rest[0];
-  const start = rest[19];
-  return state !== undefined && start !== undefined ? { state, start } : undefined;
-}
-
 export function leasesDir(root: string): string {
   return path.join(path.resolve(root), 'leases');
 }
 
 /** Whether the process that wrote a lease still runs (a lease from another host counts as live). */
 export function leaseAlive(l: Pick<LeaseInfo, 'pid' | 'procStart' | 'boot' | 'host'>): boolean {
-  if (l.host !== os.hostname()) return true;
-  if (l.boot && bootId && l.boot !== bootId) return false;
-  if (!Number.isInteger(l.pid) || l.pid <= 0) return false;
-  try {
-    process.kill(l.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  const st = procStat(l.pid);
-  if (!st) return true;
-  if (st.state === 'Z' || st.state === 'X') return false;
-  return l.procStart === '' || st.start === l.procStart;
+  return processAlive({ pid: l.pid, start: l.procStart, boot: l.boot, host: l.host });
 }
 
 /** Takes a lease for the calling process, first clearing leases of processes that are gone. */
@@ -69,9 +38,8 @@ export async function acquireLease(root: string): Promise<Lease> {
   await liveLeases(root);
   const dir = leasesDir(root);
   const file = path.join(dir, `${process.pid}-${randomBytes(6).toString('hex')}.json`);
-  const info: LeaseInfo = {
-    pid: process.pid, procStart: procStat(process.pid)?.start ?? '', boot: bootId, host: os.hostname(), started: Date.now(), file,
-  };
+  const me = currentProcess();
+  const info: LeaseInfo = { pid: me.pid, procStart: me.start, boot: me.boot, host: me.host, started: Date.now(), file };
   const { file: _file, ...body } = info;
   await writeFileAtomic(file, `${JSON.stringify(body)}\n`);
   let released = false;

@@ -1,7 +1,7 @@
 // Image tags: normalized reference name → manifest descriptor, in one crash-safe, lock-protected file.
 import path from 'node:path';
 import { TsbuildError, isDigest, readJsonFile, writeFileAtomic, type Descriptor } from '../core/index.js';
-import { withLock, type LockOptions } from './lock.js';
+import { withLock, type LockOptions } from '../core/index.js';
 
 interface RefsFile {
   version: 1;

@@ -8,7 +8,7 @@ import { TsbuildError, abortError, throwIfAborted } from '../core/index.js';
 import { cgroupDirs, detectCgroupVersion, oomKilled, removeCgroupDirs } from './cgroup.js';
 import { writeEtcFiles } from './etcfiles.js';
 import { generateSpec, validateRequest } from './spec.js';
-import { runCommand } from './spawn.js';
+import { pidAlive, runCommand } from '../core/index.js';
 import { missingMountPoints, removeStubs } from './stubs.js';
 import { fitToHost, readHostGrant } from './host-limits.js';
 import type { ExecIO, ExecRequest, ExecResult, Executor } from './types.js';
@@ -172,15 +172,6 @@ export async function createRuncExecutor(opts: RuncExecutorOptions): Promise<Exe
   return new RuncExecutor(runc, path.resolve(opts.stateDir), opts.tmpDir ?? os.tmpdir());
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 /**
  * Containers of a tsbuild process that died without cleaning up (SIGKILL) would keep running:
  * their ids carry the owner's pid (`tsb-<pid>-…`), so the next executor kills and deletes them.
@@ -190,7 +181,7 @@ export async function reapOrphans(runc: string, stateDir: string): Promise<strin
   const reaped: string[] = [];
   for (const id of listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
     const owner = /^tsb-(\d+)-/.exec(id);
-    if (!owner || processAlive(Number(owner[1]))) continue;
+    if (!owner || pidAlive(Number(owner[1]))) continue;
     await runCommand(runc, ['--root', stateDir, 'kill', id, 'KILL']);
     await runCommand(runc, ['--root', stateDir, 'delete', '--force', id]);
     reaped.push(id);

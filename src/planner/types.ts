@@ -1,50 +1,15 @@
 // Planner inputs and outputs: options, the image resolver, and the plan for each stage.
 import type { Descriptor, Digest, Platform, SourceLocation } from '../core/index.js';
 import type { Vertex } from '../graph/index.js';
+import type { ContainerConfig, HistoryEntry, ImageConfig } from '../image/index.js';
 
 /** The runtime part of an OCI image config (OCI field names). */
-export interface RuntimeConfig {
-  User?: string;
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Env?: string[];
-  Entrypoint?: string[] | null;
-  Cmd?: string[] | null;
-  Volumes?: Record<string, Record<string, never>>;
-  WorkingDir?: string;
-  Labels?: Record<string, string>;
-  StopSignal?: string;
-  Healthcheck?: {
-    Test: string[];
-    Interval?: number;
-    Timeout?: number;
-    StartPeriod?: number;
-    StartInterval?: number;
-    Retries?: number;
-  };
-  OnBuild?: string[] | null;
-  Shell?: string[];
-  ArgsEscaped?: boolean;
-}
+export type RuntimeConfig = ContainerConfig;
 
-export interface HistoryEntry {
-  created?: string;
-  created_by?: string;
-  author?: string;
-  comment?: string;
-  empty_layer?: boolean;
-}
+export type { HistoryEntry };
 
-/** The full OCI image config document. */
-export interface ImageConfigFile {
-  created?: string;
-  author?: string;
-  architecture: string;
-  os: string;
-  variant?: string;
-  config: RuntimeConfig;
-  rootfs: { type: 'layers'; diff_ids: Digest[] };
-  history?: HistoryEntry[];
-}
+/** The full OCI image config document; the planner always has a runtime part. */
+export type ImageConfigFile = ImageConfig & { config: ContainerConfig };
 
 /** A base image found by the resolver. */
 export interface ResolvedImage {

@@ -61,6 +61,8 @@ describe('docker config credentials', () => {
     const bin = path.join(tmp, 'bin');
     await fsp.mkdir(bin);
     await fsp.writeFile(path.join(bin, 'docker-credential-fake'), `#!${process.execPath}\n${HELPER}`, { mode: 0o755 });
+    // The helper is CommonJS whatever package.json a parent directory of the temp dir may hold.
+    await fsp.writeFile(path.join(bin, 'package.json'), '{"type":"commonjs"}');
     await fsp.mkdir(path.join(tmp, 'helperdb'));
     env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_HELPER_DIR: path.join(tmp, 'helperdb') };
   });

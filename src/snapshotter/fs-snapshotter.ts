@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { TsbuildError, type Mount } from '../core/index.js';
 import { MetadataStore, toInfo, type MetadataDb, type SnapshotRecord } from './metadata.js';
 import { fsDir, layoutFor, nativeMounts, overlayMounts, snapshotDir, workDir, type Layout } from './layout.js';
-import { runCommand } from './spawn.js';
+import { runCommand } from '../core/index.js';
 import { diskUsage } from './usage.js';
 import type { DiffSource, SnapshotInfo, Snapshotter } from './types.js';
 

@@ -1,7 +1,7 @@
 // Snapshot metadata: one JSON database per storage root, replaced atomically under the root's lock.
 import path from 'node:path';
 import { TsbuildError, readJsonFile, writeFileAtomic } from '../core/index.js';
-import { withFileLock } from './lock.js';
+import { withLock } from '../core/index.js';
 import type { SnapshotInfo, SnapshotKind } from './types.js';
 
 export interface SnapshotRecord {
@@ -69,7 +69,7 @@ export class MetadataStore {
    * returns true. Whatever else `fn` does (creating directories) also happens under the lock.
    */
   async update<T>(fn: (db: MetadataDb) => Promise<{ changed: boolean; result: T }>, signal?: AbortSignal): Promise<T> {
-    return withFileLock(
+    return withLock(
       this.lockFile,
       async () => {
         const db = await this.read();

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TsbuildError, throwIfAborted, type Mount } from '../core/index.js';
-import { runCommand } from './spawn.js';
+import { runCommand } from '../core/index.js';
 
 /** mount(2) copies at most one page of option data. */
 const OPTION_LIMIT = 4095;

@@ -7,7 +7,7 @@ import type { Host } from '../host.js';
 import { collect, keyValues, numberOption, oneOf, parseSecrets, sizeOption } from '../options.js';
 import { createRenderer, type ProgressMode } from '../progress.js';
 import { renderError, renderExplanations, renderWarning } from '../render.js';
-import { rootOf, type Ctx } from './common.js';
+import { exitCodeFor, rootOf, type Ctx } from './common.js';
 
 interface BuildFlags {
   tag: string[];
@@ -125,6 +125,6 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
     const code = (e as { code?: unknown }).code;
     renderer.finish({ ok: false, error: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) });
     host.stderr(`${renderError(e, host.cwd)}\n`);
-    return code === 'TSB9001' ? 2 : 1;
+    return exitCodeFor(e);
   }
 }

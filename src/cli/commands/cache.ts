@@ -1,12 +1,10 @@
 // `tsbuild cache ls|du|inspect|explain|prune`: look into the build cache and reclaim its space.
 import { Command } from 'commander';
 import path from 'node:path';
-import { TsbuildError } from '../../core/index.js';
 import { explainBuild, findCacheRecord, listCacheRecords, prune, storeUsage, type PruneReport } from '../../build/index.js';
 import { parsePlatform, parseSize } from '../../planner/index.js';
 import { collect, keyValues } from '../options.js';
-import { renderError } from '../render.js';
-import { rootOf, type Ctx } from './common.js';
+import { guarded, rootOf, type Ctx } from './common.js';
 
 /** Decimal units, as `docker system df` prints them. */
 export function humanSize(n: number): string {
@@ -60,17 +58,6 @@ function cut(s: string, n: number): string {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
-function guarded<A extends unknown[]>(ctx: Ctx, fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await fn(...a);
-      ctx.exitCode = 0;
-    } catch (e) {
-      ctx.host.stderr(`${renderError(e, ctx.host.cwd)}\n`);
-      ctx.exitCode = e instanceof TsbuildError && e.code === 'TSB9001' ? 2 : 1;
-    }
-  };
-}
 
 function format(ctx: Ctx, f: string): 'table' | 'json' {
   if (f !== 'table' && f !== 'json') throw ctx.usage(`invalid --format "${f}": expected table or json`);

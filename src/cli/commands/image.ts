@@ -6,8 +6,7 @@ import { tempName, TsbuildError, type Descriptor } from '../../core/index.js';
 import { ContentStore, RefStore } from '../../content/index.js';
 import { storeLayout } from '../../build/index.js';
 import { parseReference, readArchive, writeDockerArchive, writeOciTar } from '../../image/index.js';
-import { renderError } from '../render.js';
-import { rootOf, type Ctx } from './common.js';
+import { guarded, rootOf, type Ctx } from './common.js';
 
 function stores(ctx: Ctx): { content: ContentStore; refs: RefStore } {
   const l = storeLayout(rootOf(ctx));
@@ -21,18 +20,6 @@ async function lookup(refs: RefStore, name: string): Promise<{ name: string; des
   return { name: full, desc };
 }
 
-/** Runs an action, rendering any error and setting the exit code. */
-function guarded<A extends unknown[]>(ctx: Ctx, fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await fn(...a);
-      ctx.exitCode = 0;
-    } catch (e) {
-      ctx.host.stderr(`${renderError(e, ctx.host.cwd)}\n`);
-      ctx.exitCode = e instanceof TsbuildError && e.code === 'TSB9001' ? 2 : 1;
-    }
-  };
-}
 
 export function imageCommand(ctx: Ctx): Command {
   const cmd = new Command('image').description('manage images in the local store');

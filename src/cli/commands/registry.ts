@@ -8,26 +8,11 @@ import { hostPlatform, parseReference } from '../../image/index.js';
 import { parsePlatform } from '../../planner/index.js';
 import { login, logout, pullImage, pushImage, type RegistryOptions } from '../../registry/index.js';
 import { collect } from '../options.js';
-import { renderError } from '../render.js';
-import { rootOf, type Ctx } from './common.js';
+import { guarded, rootOf, type Ctx } from './common.js';
 
 interface RegistryFlags {
   insecureRegistry: string[];
   caFile: string[];
-}
-
-const USAGE_CODES = new Set(['TSB9001', 'TSB2010']);
-
-function guarded<A extends unknown[]>(ctx: Ctx, fn: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await fn(...a);
-      ctx.exitCode = 0;
-    } catch (e) {
-      ctx.host.stderr(`${renderError(e, ctx.host.cwd)}\n`);
-      ctx.exitCode = e instanceof TsbuildError && USAGE_CODES.has(e.code) ? 2 : 1;
-    }
-  };
 }
 
 function withRegistryFlags(cmd: Command): Command {

@@ -1,4 +1,4 @@
-// Runs an external tool (mount, umount, cp) and collects its output; Node has no mount(2).
+// Runs a short external tool (mount, umount, cp, runc kill/delete) and collects its output.
 import { spawn } from 'node:child_process';
 
 export interface CommandResult {

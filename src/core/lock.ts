@@ -1,10 +1,10 @@
 // Inter-process exclusive lock files that survive crashes: a lock whose holder is dead is taken over.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TsbuildError, throwIfAborted } from '../core/index.js';
+import { TsbuildError, throwIfAborted } from './errors.js';
+import { currentProcess, processAlive, type ProcessIdentity } from './process.js';
 import { acquireMutex } from './mutex.js';
 
 export interface LockOptions {
@@ -13,43 +13,13 @@ export interface LockOptions {
   timeoutMs?: number;
 }
 
-/** What a lock file records about its holder; pid + start time identify a process across pid reuse. */
-interface Owner {
-  pid: number;
-  start: string;
-  boot: string;
-  host: string;
+/** What a lock file records about its holder; the nonce tells two acquisitions apart. */
+interface Owner extends ProcessIdentity {
   nonce: string;
 }
 
-function readProc(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-const bootId = readProc('/proc/sys/kernel/random/boot_id').trim();
-
-/** Returns [state, starttime] from /proc/<pid>/stat, or undefined where /proc is unavailable. */
-function procStat(pid: number): { state: string; start: string } | undefined {
-  const stat = readProc(`/proc/${pid}/stat`);
-  // The command name may contain spaces and parentheses, so fields are counted after the last ')'.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = rest[0];
-  const start = rest[19];
-  return state !== undefined && start !== undefined && stat !== '' ? { state, start } : undefined;
-}
-
 function self(): Owner {
-  return {
-    pid: process.pid,
-    start: procStat(process.pid)?.start ?? '',
-    boot: bootId,
-    host: os.hostname(),
-    nonce: randomBytes(8).toString('hex'),
-  };
+  return { ...currentProcess(), nonce: randomBytes(8).toString('hex') };
 }
 
 function parseOwner(raw: string): Owner | undefined {
@@ -60,21 +30,6 @@ function parseOwner(raw: string): Owner | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isAlive(o: Owner): boolean {
-  // A lock written on another host cannot be judged from here; treat it as held.
-  if (o.host !== os.hostname()) return true;
-  if (o.boot && bootId && o.boot !== bootId) return false;
-  try {
-    process.kill(o.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  const st = procStat(o.pid);
-  if (!st) return true;
-  if (st.state === 'Z' || st.state === 'X') return false;
-  return o.start === '' || st.start === o.start;
 }
 
 async function readRaw(file: string): Promise<{ raw: string; mtimeMs: number } | undefined> {
@@ -108,7 +63,7 @@ const GARBAGE_GRACE_MS = 10_000;
 function isStale(current: { raw: string; mtimeMs: number }): boolean {
   const owner = parseOwner(current.raw);
   if (!owner) return Date.now() - current.mtimeMs > GARBAGE_GRACE_MS;
-  return !isAlive(owner);
+  return !processAlive(owner);
 }
 
 /**

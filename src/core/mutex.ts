@@ -1,5 +1,5 @@
 // In-process mutex keyed by name, so concurrent callers in one process take turns.
-import { abortError } from '../core/index.js';
+import { abortError } from './errors.js';
 
 interface Waiter {
   wake: () => void;
