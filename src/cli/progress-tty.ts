@@ -1,6 +1,6 @@
 // The live terminal view: one line per step with state and timer, the last output lines of running steps.
 import type { ProgressEvent } from '../solver/index.js';
-import type { Renderer } from './progress.js';
+import type { Renderer } from './renderer.js';
 
 interface StepView {
   name: string;

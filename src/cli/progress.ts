@@ -1,13 +1,11 @@
 // Progress renderers: plain (numbered steps), json (one object per line), quiet.
-import type { ProgressEvent, ProgressSink } from '../solver/index.js';
+import type { ProgressEvent } from '../solver/index.js';
+import type { Renderer } from './renderer.js';
 import { ttyRenderer } from './progress-tty.js';
 
 export type ProgressMode = 'auto' | 'plain' | 'tty' | 'json' | 'quiet';
 
-export interface Renderer extends ProgressSink {
-  /** Final line(s): the result or the error. */
-  finish(outcome: { ok: true; digest: string; imageId: string; names: string[] } | { ok: false; error: string; code?: string }): void;
-}
+export type { Renderer } from './renderer.js';
 
 type Write = (s: string) => void;
 

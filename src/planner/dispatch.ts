@@ -4,20 +4,9 @@ import { vertex, type FileSource, type Op, type Vertex, type VertexMeta } from '
 import { expandInstruction, expandWord, type Instruction } from '../parser/index.js';
 import { addKeys, commandArgs, exposedPorts, resolveWorkdir, setEnv, validateStopSignal } from './metadata.js';
 import { planRun } from './run.js';
-import { lookupFor, shellOf, stepName, workdirOf, type StageState } from './stage-state.js';
-import type { PlanOptions, PlanWarning } from './types.js';
+import { lookupFor, shellOf, stepName, workdirOf, type DispatchContext, type StageState } from './stage-state.js';
 
-export interface DispatchContext {
-  opts: PlanOptions;
-  escape: '\\' | '`';
-  warnings: PlanWarning[];
-  /** Names of every ARG declared anywhere (for the unused build-arg warning). */
-  declaredArgs: Set<string>;
-  /** Global ARG values (after --build-arg overrides), for `ARG NAME` re-declared in a stage. */
-  metaArgs: Map<string, string | undefined>;
-  /** Resolves `--from=X` (stage name, index, named context, or image) to an input. */
-  resolveFrom(word: string, location: SourceLocation): Promise<{ vertex?: Vertex; context?: string }>;
-}
+export type { DispatchContext } from './stage-state.js';
 
 const COMMENT = 'tsbuild.dockerfile.v0';
 

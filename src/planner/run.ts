@@ -5,8 +5,7 @@ import { expandWord, type RunInstruction } from '../parser/index.js';
 import { envMap } from './metadata.js';
 import { parseMount } from './mounts.js';
 import { PROXY_ARGS } from './platform.js';
-import { lookupFor, shellOf, workdirOf, type StageState } from './stage-state.js';
-import type { DispatchContext } from './dispatch.js';
+import { lookupFor, shellOf, workdirOf, type DispatchContext, type StageState } from './stage-state.js';
 
 export interface PlannedRun {
   op: ExecOp;

@@ -1,6 +1,7 @@
 // The evolving state of one stage while its instructions are dispatched.
+import type { SourceLocation } from '../core/index.js';
 import type { Vertex } from '../graph/index.js';
-import type { ImageConfigFile, PlannedHistory, ResolvedImage } from './types.js';
+import type { ImageConfigFile, PlannedHistory, PlanOptions, PlanWarning, ResolvedImage } from './types.js';
 import { envMap } from './metadata.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -40,4 +41,16 @@ export function stepName(s: StageState, text: string): string {
   s.step += 1;
   const prefix = s.label ? `${s.label} ` : '';
   return `[${prefix}${s.step}/${s.totalSteps}] ${text}`;
+}
+
+export interface DispatchContext {
+  opts: PlanOptions;
+  escape: '\\' | '`';
+  warnings: PlanWarning[];
+  /** Names of every ARG declared anywhere (for the unused build-arg warning). */
+  declaredArgs: Set<string>;
+  /** Global ARG values (after --build-arg overrides), for `ARG NAME` re-declared in a stage. */
+  metaArgs: Map<string, string | undefined>;
+  /** Resolves `--from=X` (stage name, index, named context, or image) to an input. */
+  resolveFrom(word: string, location: SourceLocation): Promise<{ vertex?: Vertex; context?: string }>;
 }

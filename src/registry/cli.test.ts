@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TsbuildError } from '../core/index.js';
 import { ContentStore, RefStore } from '../content/index.js';
-import { storeLayout } from '../build/index.js';
+import { storeLayout } from '../pipeline/index.js';
 import { makeTestImage } from '../image/testimage.testutil.js';
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from '../cli/commands/registry.js';
 import type { Ctx } from '../cli/commands/common.js';

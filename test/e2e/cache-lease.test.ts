@@ -73,10 +73,10 @@ describe.skipIf(!have('root', 'overlay', 'busybox'))('build leases and GC', () =
 
   it('the lease of a build process killed with SIGKILL is cleaned by the next prune, with its stale snapshot', async () => {
     const root = path.join(t.dir, 'killed');
-    const env = await compiledModules(['core', 'build']);
+    const env = await compiledModules(['core', 'pipeline']);
     try {
       const script = await env.script('hold.mjs', `
-        import { acquireLease } from './src/build/lease.js';
+        import { acquireLease } from './src/pipeline/lease.js';
         await acquireLease(${JSON.stringify(root)});
         console.log('leased');
         setInterval(() => {}, 1000);

@@ -1,7 +1,7 @@
 // `tsbuild build`: options → BuildOptions, progress rendering, exit status.
 import { Command, Option } from 'commander';
 import path from 'node:path';
-import { build } from '../../build/index.js';
+import { build } from '../../pipeline/index.js';
 import { parsePlatform } from '../../planner/index.js';
 import type { Host } from '../host.js';
 import { collect, keyValues, numberOption, oneOf, parseSecrets, sizeOption } from '../options.js';

@@ -1,7 +1,7 @@
 // `tsbuild cache ls|du|inspect|explain|prune`: look into the build cache and reclaim its space.
 import { Command } from 'commander';
 import path from 'node:path';
-import { explainBuild, findCacheRecord, listCacheRecords, prune, storeUsage, type PruneReport } from '../../build/index.js';
+import { explainBuild, findCacheRecord, listCacheRecords, prune, storeUsage, type PruneReport } from '../../pipeline/index.js';
 import { parsePlatform, parseSize } from '../../planner/index.js';
 import { collect, keyValues } from '../options.js';
 import { guarded, rootOf, type Ctx } from './common.js';

@@ -4,7 +4,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { tempName, TsbuildError, type Descriptor } from '../../core/index.js';
 import { ContentStore, RefStore } from '../../content/index.js';
-import { storeLayout } from '../../build/index.js';
+import { storeLayout } from '../../pipeline/index.js';
 import { parseReference, readArchive, writeDockerArchive, writeOciTar } from '../../image/index.js';
 import { guarded, rootOf, type Ctx } from './common.js';
 

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { TsbuildError, type Descriptor } from '../../core/index.js';
 import { ContentStore, RefStore } from '../../content/index.js';
-import { storeLayout } from '../../build/index.js';
+import { storeLayout } from '../../pipeline/index.js';
 import { hostPlatform, parseReference } from '../../image/index.js';
 import { parsePlatform } from '../../planner/index.js';
 import { login, logout, pullImage, pushImage, type RegistryOptions } from '../../registry/index.js';

@@ -1,4 +1,4 @@
-// Public face of build: the pipeline from Dockerfile to image and outputs.
+// Public face of pipeline: the build from Dockerfile to image and outputs, cache sharing, GC and leases.
 export { build, type BuildOptions, type BuildResult } from './build.js';
 export { parseOutput, type OutputSpec } from './outputs.js';
 export { storeLayout, type StoreLayout } from './store.js';
