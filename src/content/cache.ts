@@ -1,7 +1,7 @@
 // Build cache records: cache key → step result, with what produced the key (to explain misses).
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { blake3Hex, readJsonFile, writeFileAtomic, type Digest } from '../core/index.js';
+import { blake3Hex, fsyncDir, readJsonFile, tempName, writeFileAtomic, type Digest } from '../core/index.js';
 
 /** The inputs a cache key was computed from; kept so a later miss can say what changed. */
 export interface CachePreimage {
@@ -41,6 +41,11 @@ export interface CacheRecord {
   aliasOf?: string;
 }
 
+/** A record's last use is the mtime of its file, kept to the millisecond like the ISO strings. */
+function lastUsedOf(mtimeMs: number): string {
+  return new Date(Math.round(mtimeMs)).toISOString();
+}
+
 /**
  * Persistent cache records under `<root>/cache`.
  *
@@ -49,9 +54,15 @@ export interface CacheRecord {
  * never own them: GC removes records first, then what no record or tag references); `touch`
  * refreshes last use; `delete` removes a record. Safe for concurrent processes: every file is
  * replaced atomically and a record is immutable apart from `lastUsed`.
+ *
+ * `lastUsed` lives in the record file's mtime: a cache hit then costs one utimes instead of
+ * rewriting (and fsyncing) a record that may hold the hashes of 100k context files. A crash can
+ * at worst lose that hint, never the record.
  */
 export class CacheStore {
   readonly dir: string;
+  /** Step and alias of records read or written by this process (both immutable), for `touch`. */
+  private readonly known = new Map<string, { step: string; aliasOf: string | undefined }>();
 
   constructor(root: string) {
     this.dir = path.join(path.resolve(root), 'cache');
@@ -67,25 +78,64 @@ export class CacheStore {
 
   async get(key: string): Promise<CacheRecord | undefined> {
     if (!/^[0-9a-f]{16,128}$/.test(key)) return undefined;
+    let fh: fsp.FileHandle;
     try {
-      return await readJsonFile<CacheRecord>(this.recordPath(key));
+      fh = await fsp.open(this.recordPath(key), 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      const st = await fh.stat();
+      const rec = JSON.parse(await fh.readFile('utf8')) as CacheRecord;
+      rec.lastUsed = lastUsedOf(st.mtimeMs);
+      this.known.set(key, { step: rec.step, aliasOf: rec.aliasOf });
+      return rec;
     } catch {
       // A torn or foreign file is treated as a miss, never as a result.
       return undefined;
+    } finally {
+      await fh.close();
     }
   }
 
   async put(rec: CacheRecord): Promise<void> {
-    await writeFileAtomic(this.recordPath(rec.key), JSON.stringify(rec));
+    const file = this.recordPath(rec.key);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const tmp = tempName(file);
+    const when = new Date(rec.lastUsed);
+    const fh = await fsp.open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(JSON.stringify(rec));
+      if (!Number.isNaN(when.getTime())) await fh.utimes(when, when);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fsp.rename(tmp, file);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+    await fsyncDir(path.dirname(file));
+    this.known.set(rec.key, { step: rec.step, aliasOf: rec.aliasOf });
     if (!rec.aliasOf) await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
   }
 
   async touch(key: string, when = new Date()): Promise<void> {
-    const rec = await this.get(key);
-    if (!rec) return;
-    rec.lastUsed = when.toISOString();
-    await writeFileAtomic(this.recordPath(key), JSON.stringify(rec));
-    if (!rec.aliasOf) await writeFileAtomic(this.stepPath(rec.step), JSON.stringify({ step: rec.step, key: rec.key }));
+    const meta = this.known.get(key) ?? (await this.get(key), this.known.get(key));
+    if (!meta) return;
+    try {
+      await fsp.utimes(this.recordPath(key), when, when);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    if (meta.aliasOf) return;
+    // The pointer usually names this record already; rewriting it would only cost an fsync.
+    const ptr = await readJsonFile<{ step?: unknown; key?: unknown }>(this.stepPath(meta.step)).catch(() => undefined);
+    if (ptr?.key === key && ptr.step === meta.step) return;
+    await writeFileAtomic(this.stepPath(meta.step), JSON.stringify({ step: meta.step, key }));
   }
 
   /** The record most recently written or used for the same step (to explain a miss). */
@@ -106,6 +156,7 @@ export class CacheStore {
   }
 
   async delete(key: string): Promise<void> {
+    this.known.delete(key);
     await fsp.rm(this.recordPath(key), { force: true });
   }
 

@@ -142,6 +142,11 @@ export class ContentStore {
 
   async putBuffer(data: Uint8Array | string, signal?: AbortSignal): Promise<BlobInfo> {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    // The digest is known before anything is written: a blob already stored costs one stat,
+    // not a write, an fsync and a rename (a no-op rebuild re-stores its manifest and configs).
+    const digest = asDigest(createHash('sha256').update(buf).digest('hex'));
+    throwIfAborted(signal);
+    if ((await this.info(digest))?.size === buf.length) return { digest, size: buf.length };
     return this.ingest(Readable.from([buf]), signal ? { signal } : {});
   }
 

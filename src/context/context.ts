@@ -8,9 +8,14 @@ import { PatternMatcher, type MatchInfo } from './patternmatcher.js';
 import { cleanPath, compareBytes } from './paths.js';
 import { resolveWithin } from './rootpath.js';
 import type { BuildContext, ContextEntry, WalkOptions } from './types.js';
-import { statEntry } from './stat.js';
+import { statEntry, statEntrySync } from './stat.js';
 
 const STAT_BATCH = 64;
+
+/** Sorts names in UTF-8 byte order; one scan decides whether plain UTF-16 order already is that. */
+function sortByBytes(names: string[]): string[] {
+  return names.some((n) => /[\ud800-\uffff]/.test(n)) ? names.sort(compareBytes) : names.sort();
+}
 
 class TreeSource implements BuildContext {
   constructor(
@@ -144,11 +149,11 @@ class TreeSource implements BuildContext {
    */
   private async *walkDir(dirRel: string, info: MatchInfo | undefined, pending: ContextEntry[], opts: WalkOptions): AsyncGenerator<ContextEntry> {
     throwIfAborted(opts.signal);
-    const names = (await fsp.readdir(path.join(this.root, dirRel))).sort(compareBytes);
+    const names = sortByBytes(await fsp.readdir(path.join(this.root, dirRel)));
     for (let i = 0; i < names.length; i += STAT_BATCH) {
       const batch = names.slice(i, i + STAT_BATCH);
       const rels = batch.map((n) => (dirRel === '.' ? n : `${dirRel}/${n}`));
-      const entries = await Promise.all(rels.map((r) => statEntry(this.root, r)));
+      const entries = rels.map((r) => statEntrySync(this.root, r));
       for (const e of entries) {
         if (!e) continue;
         let childInfo: MatchInfo | undefined;

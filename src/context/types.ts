@@ -27,6 +27,11 @@ export interface ContextEntry {
   nlink: number;
   /** st_rdev, for device nodes. */
   rdev: number;
+  /**
+   * Regular files: `dev:ino:size:mtimeNs:ctimeNs` from the same lstat, exact to the bit. The
+   * stat cache compares it, so hashing needs no second lstat.
+   */
+  sig?: string;
 }
 
 export interface WalkOptions {

@@ -1,6 +1,6 @@
 // Shared pieces of both differs: lstat → tar header, hard link detection, sorted directory listing.
-import { createReadStream, type Stats } from 'node:fs';
-import { readdir, readlink } from 'node:fs/promises';
+import { createReadStream, readFileSync, type Stats } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TarHeader, EntryType } from './tar-format.js';
 import type { PackEntry } from './tar-write.js';
@@ -50,9 +50,35 @@ export function byteCompare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export async function sortedNames(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort(byteCompare);
+/** UTF-16 order is UTF-8 byte order unless surrogates or U+E000..U+FFFF are involved. */
+const NOT_BYTE_ORDERED = /[\ud800-\uffff]/;
+
+/** Sorts in byte order; plain string order where one scan shows it is the same (no copies per comparison). */
+export function sortBytes(names: string[]): string[] {
+  return names.some((n) => NOT_BYTE_ORDERED.test(n)) ? names.sort(byteCompare) : names.sort();
 }
+
+/** Sorts items by a string key in byte order, like sortBytes. */
+export function sortByKey<T>(items: T[], key: (item: T) => string): T[] {
+  if (items.some((i) => NOT_BYTE_ORDERED.test(key(i)))) return items.sort((a, b) => byteCompare(key(a), key(b)));
+  return items.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+export async function sortedNames(dir: string): Promise<string[]> {
+  return sortBytes(await readdir(dir));
+}
+
+/** Files up to this size are read in one call, which lets the tar writer read a few ahead. */
+const WHOLE_READ_MAX = 1 << 20;
+/**
+ * Below this size a synchronous read is cheaper than the four thread-pool round trips of an
+ * async one (open, fstat, read, close), which dominate the time of a tree of small files.
+ */
+const SYNC_READ_MAX = 64 * 1024;
 
 export function whiteoutEntry(rel: string): PackEntry {
   return {
@@ -118,7 +144,15 @@ export class EntryMaker {
     }
     if (type === 'file') {
       header.size = st.size;
-      return { header, open: () => createReadStream(abs, { highWaterMark: 1 << 20 }) };
+      return {
+        header,
+        open: () => createReadStream(abs, { highWaterMark: 1 << 20 }),
+        ...(st.size <= SYNC_READ_MAX
+          ? { read: async () => readFileSync(abs) }
+          : st.size <= WHOLE_READ_MAX
+            ? { read: () => readFile(abs) }
+            : {}),
+      };
     }
     return { header };
   }

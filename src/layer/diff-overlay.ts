@@ -1,10 +1,9 @@
 // Overlay upper dir → layer entries: whiteout devices and opaque xattrs become OCI whiteout files.
-import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { TsbuildError, throwIfAborted } from '../core/index.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './extractor.js';
-import { EntryMaker, byteCompare, childRel, join, sortedNames, whiteoutEntry, type DiffOptions } from './diff-entry.js';
+import { EntryMaker, childRel, join, sortByKey, sortedNames, whiteoutEntry, type DiffOptions } from './diff-entry.js';
 import { packTar, type PackEntry } from './tar-write.js';
 import { LowerView } from './lower-view.js';
 import { readTreeXattrs, type XattrIndex } from './xattr-read.js';
@@ -67,7 +66,8 @@ async function* walk(w: Walk, rel: string, hides: boolean): AsyncGenerator<PackE
   const items: Item[] = [];
   const present = new Set<string>();
   for (const name of await sortedNames(dir)) {
-    const st = await lstat(join(dir, name));
+    // Synchronous: a cached lstat takes microseconds, a thread-pool round trip several times that.
+    const st = lstatSync(join(dir, name));
     const whiteout = st.isCharacterDevice() && st.rdev === 0;
     if (whiteout && hides) continue;
     if (!whiteout) present.add(name);
@@ -77,7 +77,7 @@ async function* walk(w: Walk, rel: string, hides: boolean): AsyncGenerator<PackE
   if (w.lower && (hides || opaque)) {
     for (const name of await w.lower.names(rel)) if (!present.has(name)) items.push({ emit: WHITEOUT_PREFIX + name, name });
   } else if (opaque) items.push({ emit: OPAQUE_MARKER, name: '' });
-  items.sort((a, b) => byteCompare(a.emit, b.emit));
+  sortByKey(items, (i) => i.emit);
   for (const it of items) {
     throwIfAborted(w.opts.signal);
     const itemRel = childRel(rel, it.name === '' ? OPAQUE_MARKER : it.name);

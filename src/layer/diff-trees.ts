@@ -1,10 +1,10 @@
 // Full-tree comparison (native snapshotter): what changed from lower to upper, as layer entries.
-import type { Stats } from 'node:fs';
-import { lstat, open, readlink } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
+import { open, readlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { throwIfAborted } from '../core/index.js';
 import { WHITEOUT_PREFIX } from './extractor.js';
-import { EntryMaker, byteCompare, childRel, join, sortedNames, typeOf, whiteoutEntry, type DiffOptions } from './diff-entry.js';
+import { EntryMaker, childRel, join, sortByKey, sortedNames, typeOf, whiteoutEntry, type DiffOptions } from './diff-entry.js';
 import { packTar, type PackEntry } from './tar-write.js';
 import { readTreeXattrs, type XattrIndex } from './xattr-read.js';
 
@@ -79,7 +79,8 @@ async function* walk(ctx: Ctx, rel: string, lowerIsDir: boolean): AsyncGenerator
   const items = [
     ...upperNames.map((name) => ({ emit: name, name, deleted: false })),
     ...lowerNames.filter((n) => !inUpper.has(n)).map((name) => ({ emit: WHITEOUT_PREFIX + name, name, deleted: true })),
-  ].sort((a, b) => byteCompare(a.emit, b.emit));
+  ];
+  sortByKey(items, (i) => i.emit);
   for (const it of items) {
     throwIfAborted(ctx.opts.signal);
     const itemRel = childRel(rel, it.name);
@@ -89,8 +90,9 @@ async function* walk(ctx: Ctx, rel: string, lowerIsDir: boolean): AsyncGenerator
       yield whiteoutEntry(childRel(rel, it.emit));
       continue;
     }
-    const u = await lstat(join(ctx.upper, itemRel));
-    const l = ctx.lower !== undefined && inLower.has(it.name) ? await lstatMaybe(join(ctx.lower, itemRel)) : undefined;
+    // Synchronous: a cached lstat takes microseconds, a thread-pool round trip several times that.
+    const u = lstatSync(join(ctx.upper, itemRel));
+    const l = ctx.lower !== undefined && inLower.has(it.name) ? lstatMaybe(join(ctx.lower, itemRel)) : undefined;
     const isChange = !l || (await changed(ctx, itemRel, u, l));
     if (isChange) {
       yield* flushParents(ctx);
@@ -108,13 +110,8 @@ async function* walk(ctx: Ctx, rel: string, lowerIsDir: boolean): AsyncGenerator
   }
 }
 
-async function lstatMaybe(p: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(p);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+function lstatMaybe(p: string): Stats | undefined {
+  return lstatSync(p, { throwIfNoEntry: false });
 }
 
 /**

@@ -46,16 +46,22 @@ async function readFiles(d: CacheDeps, op: Op, signal: AbortSignal): Promise<Rec
     }
   }
   if (reads.length === 0) return undefined;
-  const files: Record<string, string> = {};
+  let files: Record<string, string> | undefined;
   for (const r of reads) {
     const ctx = d.worker.contexts.get(r.context);
     const cache = d.statCaches.get(r.context);
     if (!ctx || !cache) continue;
     const prefix = r.context ? `${r.context}:` : '';
     const got = await hashSelection(ctx, r.sources, { exclude: r.exclude, cache, signal });
+    // The common case, one read of the main context, needs no copy (100k entries are slow to copy).
+    if (files === undefined && prefix === '') {
+      files = got;
+      continue;
+    }
+    files ??= {};
     for (const [k, v] of Object.entries(got)) files[prefix + k] = v;
   }
-  return files;
+  return files ?? {};
 }
 
 /** Whether everything a record points at still exists (a record never outlives its data). */
@@ -84,8 +90,36 @@ async function selectedFromInput(d: CacheDeps, v: Vertex, inputs: readonly OpRes
   return files;
 }
 
-function keyOf(pre: CachePreimage): string {
-  return blake3Hex(canonicalJson({ op: pre.op, inputs: pre.inputs, files: pre.files ?? null }));
+/** Whether `k` is an array index, which JavaScript objects order numerically before other keys. */
+function isIndexKey(k: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 2 ** 32 - 1;
+}
+
+/**
+ * canonicalJson of a flat string → string map, byte for byte, without building a sorted copy
+ * (a context of 100k files makes that copy the slowest part of the key). Index-like keys come
+ * first in numeric order, as in any object canonicalJson builds.
+ */
+export function canonicalFlatJson(files: Readonly<Record<string, string>>): string {
+  const keys0 = Object.keys(files);
+  const keys = [...keys0].sort();
+  const index = keys.filter(isIndexKey);
+  const ordered = index.length === 0 ? keys : [...index.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndexKey(k))];
+  // A walk usually yields keys already in canonical order; then the map serializes as it is.
+  if (ordered.every((k, i) => k === keys0[i] && files[k] !== undefined)) return JSON.stringify(files);
+  const copy: Record<string, string> = {};
+  for (const k of ordered) {
+    const v = files[k];
+    if (v !== undefined) copy[k] = v;
+  }
+  return JSON.stringify(copy);
+}
+
+/** blake3 of canonicalJson({ op, inputs, files }), with the (possibly huge) files map serialized directly. */
+export function keyOf(pre: Pick<CachePreimage, 'op' | 'inputs' | 'files'>): string {
+  // canonicalJson orders the top level as files, inputs, op.
+  const files = pre.files ? canonicalFlatJson(pre.files) : 'null';
+  return blake3Hex(`{"files":${files},"inputs":${canonicalJson(pre.inputs)},"op":${canonicalJson(pre.op)}}`);
 }
 
 export interface BuildCache extends CacheLookup {
