@@ -1,7 +1,7 @@
 // Cache pruning and garbage collection: choose records (LRU), delete them, then collect what nothing needs.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { TsbuildError, throwIfAborted } from '../core/index.js';
+import { readJsonFile, TsbuildError, throwIfAborted, writeFileAtomic } from '../core/index.js';
 import { withLock, type CacheRecord } from '../content/index.js';
 import { listMountPoints } from '../snapshotter/index.js';
 import { measureStore, treeSize } from './du.js';
@@ -228,10 +228,24 @@ export async function defaultCacheCap(root: string): Promise<number> {
  * After a build: if the store is larger than `maxSize` (default defaultCacheCap; 0 disables),
  * prunes least recently used records until it is not. Skips quietly when another GC runs.
  */
-export async function autoGc(o: { root: string; maxSize?: number; signal?: AbortSignal }): Promise<PruneReport | undefined> {
+/** When the store was last measured, and its size then; lets auto-GC skip walking a store far under its cap. */
+interface Measured {
+  at: number;
+  total: number;
+}
+
+const REMEASURE_MS = 10 * 60_000;
+
+export async function autoGc(o: { root: string; maxSize?: number; signal?: AbortSignal; now?: number }): Promise<PruneReport | undefined> {
   const cap = o.maxSize ?? (await defaultCacheCap(o.root));
   if (cap <= 0) return undefined;
+  const now = o.now ?? Date.now();
+  const memoFile = path.join(path.resolve(o.root), 'gc-measured.json');
+  const last = await readJsonFile<Measured>(memoFile).catch(() => undefined);
+  // Walking a large store costs seconds; a recent measurement well under the cap is good enough.
+  if (last && now - last.at >= 0 && now - last.at < REMEASURE_MS && last.total < cap / 2) return undefined;
   const size = await measureStore(o.root, o.signal);
+  await writeFileAtomic(memoFile, JSON.stringify({ at: now, total: size.total } satisfies Measured)).catch(() => undefined);
   if (size.total <= cap) return undefined;
   try {
     return await prune({ root: o.root, keepStorage: cap, lockTimeoutMs: 0, ...(o.signal ? { signal: o.signal } : {}) });
