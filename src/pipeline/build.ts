@@ -5,13 +5,13 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { blake3Hex, TsbuildError, writeFileAtomic, type Descriptor, type Platform } from '../core/index.js';
 import { CacheStore, ContentStore, RefStore, type CachePreimage, type CacheRecord } from '../content/index.js';
-import { contextFromTarOrDockerfile, openContext, StatCache, type BuildContext } from '../context/index.js';
+import { contextFromTarOrDockerfile, StatCache } from '../context/index.js';
 import { topoOrder, type Vertex } from '../graph/index.js';
 import { createRuncExecutor, type Executor } from '../executor/index.js';
 import { parseReference } from '../image/index.js';
 import type { Compression } from '../layer/index.js';
 import { parseDockerfile, type ParseWarning } from '../parser/index.js';
-import { hostPlatform, plan, type BuildContextSpec, type PlanWarning } from '../planner/index.js';
+import { hostPlatform, plan, type PlanWarning } from '../planner/index.js';
 import { createSnapshotter } from '../snapshotter/index.js';
 import { pushImage } from '../registry/index.js';
 import { solve, type OpResult, type ProgressSink } from '../solver/index.js';
@@ -20,7 +20,7 @@ import { assembleImage } from './assemble.js';
 import { readDockerfile } from './dockerfile.js';
 import { exportCache, importCache, parseCacheSpec } from './cache-io.js';
 import { exportedRecords } from './chains.js';
-import { parseBuildContext } from './contexts.js';
+import { openContexts } from './contexts.js';
 import { exportImage, exportLocal, exportTar, parseOutput } from './outputs.js';
 import { createImageResolver } from './resolver.js';
 import { removeScratch } from './scratch.js';
@@ -124,14 +124,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
     const df = await readDockerfile(o, contextDir, stdinDockerfile);
     const registryOpts = { insecureRegistries: o.registry.insecureRegistries, caFiles: o.registry.caFiles, env: process.env, ...(o.signal ? { signal: o.signal } : {}) };
     const parsed = parseDockerfile(df.text, df.file);
-    const specs: Record<string, BuildContextSpec> = {};
-    for (const s of o.buildContexts) {
-      const [name, spec] = parseBuildContext(s, o.cwd);
-      specs[name] = spec;
-    }
-    const contexts = new Map<string, BuildContext>();
-    contexts.set('', await openContext(contextDir, { dockerfile: path.resolve(df.file) }));
-    for (const [name, spec] of Object.entries(specs)) if (spec.kind === 'dir') contexts.set(name, await openContext(spec.dir));
+    const { specs, contexts } = await openContexts(contextDir, df.file, o.buildContexts, o.cwd);
 
     const platform = o.platform ?? hostPlatform();
     const created = createdTime(o.sourceDateEpoch);

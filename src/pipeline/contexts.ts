@@ -1,6 +1,7 @@
 // `--build-context NAME=SRC`: a local directory or an OCI layout (`oci-layout:///path[:tag|@digest]`).
 import path from 'node:path';
 import { TsbuildError, isDigest, type Digest } from '../core/index.js';
+import { openContext, type BuildContext } from '../context/index.js';
 import type { BuildContextSpec } from '../planner/index.js';
 
 export function parseBuildContext(spec: string, cwd: string): [string, BuildContextSpec] {
@@ -33,4 +34,22 @@ export function parseBuildContext(spec: string, cwd: string): [string, BuildCont
     throw new TsbuildError('TSB2009', `--build-context ${name}: source "${src}" is not supported yet (use a directory or oci-layout://)`);
   }
   return [name, { kind: 'dir', dir: path.resolve(cwd, src) }];
+}
+
+/** The main context (with the Dockerfile's own .dockerignore) and every `--build-context NAME=DIR`, opened. */
+export async function openContexts(
+  contextDir: string,
+  dockerfile: string,
+  buildContexts: readonly string[],
+  cwd: string,
+): Promise<{ specs: Record<string, BuildContextSpec>; contexts: Map<string, BuildContext> }> {
+  const specs: Record<string, BuildContextSpec> = {};
+  for (const s of buildContexts) {
+    const [name, spec] = parseBuildContext(s, cwd);
+    specs[name] = spec;
+  }
+  const contexts = new Map<string, BuildContext>();
+  contexts.set('', await openContext(contextDir, { dockerfile: path.resolve(dockerfile) }));
+  for (const [name, spec] of Object.entries(specs)) if (spec.kind === 'dir') contexts.set(name, await openContext(spec.dir));
+  return { specs, contexts };
 }

@@ -3,14 +3,14 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { blake3Hex, TsbuildError, type Platform } from '../core/index.js';
 import { CacheStore, ContentStore, RefStore, type CachePreimage, type CacheRecord } from '../content/index.js';
-import { openContext, StatCache, type BuildContext } from '../context/index.js';
+import { StatCache } from '../context/index.js';
 import { topoOrder, type Vertex } from '../graph/index.js';
 import { parseDockerfile, type ParseWarning } from '../parser/index.js';
-import { hostPlatform, plan, type BuildContextSpec, type PlanWarning } from '../planner/index.js';
+import { hostPlatform, plan, type PlanWarning } from '../planner/index.js';
 import type { Snapshotter } from '../snapshotter/index.js';
 import type { OpResult } from '../solver/index.js';
 import { createCacheLookup, explainMiss, type WorkerDeps } from '../worker/index.js';
-import { parseBuildContext } from './contexts.js';
+import { openContexts } from './contexts.js';
 import { readDockerfile } from './dockerfile.js';
 import { openSnapshots } from './gc-plan.js';
 import { acquireLease } from './lease.js';
@@ -96,14 +96,7 @@ async function explainLeased(o: ExplainOptions): Promise<ExplainResult> {
   }
   const df = await readDockerfile(o, contextDir);
   const parsed = parseDockerfile(df.text, df.file);
-  const specs: Record<string, BuildContextSpec> = {};
-  for (const s of o.buildContexts) {
-    const [name, spec] = parseBuildContext(s, o.cwd);
-    specs[name] = spec;
-  }
-  const contexts = new Map<string, BuildContext>();
-  contexts.set('', await openContext(contextDir, { dockerfile: path.resolve(df.file) }));
-  for (const [name, spec] of Object.entries(specs)) if (spec.kind === 'dir') contexts.set(name, await openContext(spec.dir));
+  const { specs, contexts } = await openContexts(contextDir, df.file, o.buildContexts, o.cwd);
   const p = await plan(parsed.dockerfile, {
     buildArgs: o.buildArgs, platform: o.platform ?? hostPlatform(), buildPlatform: hostPlatform(), labels: {}, buildContexts: specs,
     created: new Date().toISOString(),
