@@ -3,7 +3,7 @@ import { createReadStream, readFileSync, type Stats } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { TarHeader, EntryType } from './tar-format.js';
-import type { PackEntry } from './tar-write.js';
+import { header, type PackEntry } from './tar-write.js';
 import type { XattrIndex } from './xattr-read.js';
 
 export interface DiffOptions {
@@ -81,21 +81,8 @@ const WHOLE_READ_MAX = 1 << 20;
 const SYNC_READ_MAX = 64 * 1024;
 
 export function whiteoutEntry(rel: string): PackEntry {
-  return {
-    header: {
-      name: rel,
-      type: 'file',
-      mode: 0,
-      uid: 0,
-      gid: 0,
-      size: 0,
-      mtime: 0,
-      linkname: '',
-      devmajor: 0,
-      devminor: 0,
-      xattrs: new Map(),
-    },
-  };
+  // Whiteouts are empty files with mode 0, owner 0:0 and mtime 0.
+  return { header: header({ name: rel, type: 'file', mode: 0 }) };
 }
 
 /** Turns filesystem entries into pack entries, emitting Link entries for inodes seen before. */

@@ -2,9 +2,9 @@
 import { Readable } from 'node:stream';
 import type { Descriptor } from '../core/index.js';
 import { parseReference } from '../image/index.js';
-import { Session, type RegistryClient } from './client.js';
+import { Session } from './client.js';
 import { fetchManifest, referenceOf } from './manifest.js';
-import { fetchBlobs, type PullOptions } from './pull.js';
+import { fetchBlobs, withPullSession, type PullOptions } from './pull.js';
 
 type FetchOptions = Omit<PullOptions, 'platform'>;
 
@@ -24,15 +24,7 @@ export async function fetchManifestOnly(refText: string, opts: FetchOptions): Pr
 /** Downloads the given blobs of a repository that the store lacks, each verified. */
 export async function pullBlobs(refText: string, blobs: Descriptor[], opts: FetchOptions): Promise<void> {
   const ref = parseReference(refText);
-  const inner = new AbortController();
-  const onAbort = (): void => inner.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const session = new Session({ ...opts, signal: inner.signal });
-  const client = (): RegistryClient => session.client(ref.domain);
-  try {
+  await withPullSession(opts, ref.domain, async (client, inner) => {
     await fetchBlobs({ ...opts, platform: { os: 'linux', architecture: 'amd64' }, signal: inner.signal }, client, ref, blobs, () => inner.abort());
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    session.close();
-  }
+  });
 }

@@ -119,13 +119,7 @@ async function storeManifest(content: ContentStore, m: FetchedManifest, signal?:
  */
 export async function pullImage(refText: string, opts: PullOptions): Promise<PullResult> {
   const ref = parseReference(refText);
-  // One failed blob stops the others: their requests and partial ingests are aborted.
-  const inner = new AbortController();
-  const onAbort = (): void => inner.abort(opts.signal?.reason);
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const session = new Session({ ...opts, signal: inner.signal });
-  const client = (): RegistryClient => session.client(ref.domain);
-  try {
+  return withPullSession(opts, ref.domain, async (client, inner) => {
     let current: FetchedManifest & { stored: boolean };
     if (ref.digest !== undefined && (await opts.content.has(ref.digest))) {
       const bytes = await opts.content.readBuffer(ref.digest, opts.signal);
@@ -157,6 +151,24 @@ export async function pullImage(refText: string, opts: PullOptions): Promise<Pul
     for (const m of [...chain].reverse()) if (!m.stored) await storeManifest(opts.content, m, opts.signal);
     await recordBlobSources(opts.content.root, [...fetched, ...chain.filter((m) => !m.stored).map((m) => m.desc.digest)], ref.name, opts.signal).catch(() => undefined);
     return { manifest: current.desc, ...(index ? { index } : {}) };
+  });
+}
+
+/**
+ * Runs `fn` with a registry session whose requests stop when the caller's signal aborts or when
+ * `fn` aborts `inner` (one failed blob stops the others: their requests and partial ingests end).
+ */
+export async function withPullSession<T>(
+  opts: RegistryOptions,
+  domain: string,
+  fn: (client: () => RegistryClient, inner: AbortController) => Promise<T>,
+): Promise<T> {
+  const inner = new AbortController();
+  const onAbort = (): void => inner.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const session = new Session({ ...opts, signal: inner.signal });
+  try {
+    return await fn(() => session.client(domain), inner);
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     session.close();
