@@ -8,7 +8,8 @@ interface StepView {
   started: number;
   durationMs?: number;
   tail: string[];
-  partial: string;
+  /** Unfinished last line of each stream. */
+  partial: { stdout: string; stderr: string };
 }
 
 const TAIL = 6;
@@ -64,15 +65,15 @@ export function ttyRenderer(write: (s: string) => void, columns: () => number = 
       let s = steps.get(e.id);
       if (e.type === 'log') {
         if (!s) return;
-        const text = s.partial + e.data;
+        const text = s.partial[e.stream] + e.data;
         const parts = text.split('\n');
-        s.partial = parts.pop() ?? '';
+        s.partial[e.stream] = parts.pop() ?? '';
         s.tail.push(...parts.map((p) => p.replace(/\r/g, '')));
         if (s.tail.length > TAIL) s.tail.splice(0, s.tail.length - TAIL);
         return;
       }
       if (!s) {
-        s = { name: e.name, status: e.status, started: Date.now(), tail: [], partial: '' };
+        s = { name: e.name, status: e.status, started: Date.now(), tail: [], partial: { stdout: '', stderr: '' } };
         steps.set(e.id, s);
       }
       s.status = e.status;

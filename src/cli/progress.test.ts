@@ -16,7 +16,7 @@ describe('plain progress', () => {
     r.emit({ type: 'step', id: 'b', name: '[build 2/3] RUN make', status: 'started' });
     const long = 'x'.repeat(500);
     r.emit({ type: 'log', id: 'b', stream: 'stdout', data: `one\ntw` });
-    r.emit({ type: 'log', id: 'b', stream: 'stderr', data: `o\n${long}` });
+    r.emit({ type: 'log', id: 'b', stream: 'stdout', data: `o\n${long}` });
     r.emit({ type: 'step', id: 'b', name: '[build 2/3] RUN make', status: 'done', durationMs: 1234 });
     const text = c.out.join('');
     expect(text).toContain('#1 [1/3] FROM scratch\n#1 CACHED\n');
@@ -24,6 +24,21 @@ describe('plain progress', () => {
     expect(text).toMatch(/#2 \d+\.\d{3} one\n#2 \d+\.\d{3} two\n/);
     expect(text).toContain(`#2 ${long}\n`);
     expect(text).toContain('#2 DONE 1.2s\n');
+  });
+});
+
+describe('plain progress with both streams', () => {
+  it('keeps an unfinished stderr line apart from stdout output arriving meanwhile', () => {
+    const c = collect();
+    const r = createRenderer('plain', { stdout: () => undefined, stderr: c.write, isTTY: false });
+    r.emit({ type: 'step', id: 's', name: 'RUN x', status: 'started' });
+    r.emit({ type: 'log', id: 's', stream: 'stderr', data: '+ ' });
+    r.emit({ type: 'log', id: 's', stream: 'stdout', data: 'traced\n' });
+    r.emit({ type: 'log', id: 's', stream: 'stderr', data: 'echo traced\n' });
+    r.emit({ type: 'step', id: 's', name: 'RUN x', status: 'done', durationMs: 1 });
+    const lines = c.out.join('').split('\n').map((l) => l.replace(/^#1 \d+\.\d{3} /, ''));
+    expect(lines).toContain('traced');
+    expect(lines).toContain('+ echo traced');
   });
 });
 

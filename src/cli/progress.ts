@@ -27,9 +27,11 @@ export function plainRenderer(write: Write): Renderer {
       const n = num(e.id);
       if (e.type === 'log') {
         const t = ((Date.now() - (started.get(e.id) ?? Date.now())) / 1000).toFixed(3);
-        const text = (partial.get(e.id) ?? '') + e.data;
+        // Each stream keeps its own unfinished line, so stdout and stderr never splice mid-line.
+        const key = `${e.id}\0${e.stream}`;
+        const text = (partial.get(key) ?? '') + e.data;
         const lines = text.split('\n');
-        partial.set(e.id, lines.pop() ?? '');
+        partial.set(key, lines.pop() ?? '');
         for (const l of lines) write(`#${n} ${t} ${l}\n`);
         return;
       }
@@ -43,9 +45,11 @@ export function plainRenderer(write: Write): Renderer {
           break;
         case 'done':
         case 'error': {
-          const rest = partial.get(e.id);
-          if (rest) write(`#${n} ${rest}\n`);
-          partial.delete(e.id);
+          for (const stream of ['stdout', 'stderr']) {
+            const rest = partial.get(`${e.id}\0${stream}`);
+            if (rest) write(`#${n} ${rest}\n`);
+            partial.delete(`${e.id}\0${stream}`);
+          }
           const secs = ((e.durationMs ?? 0) / 1000).toFixed(1);
           write(e.status === 'done' ? `#${n} DONE ${secs}s\n` : `#${n} ERROR: ${e.error ?? 'failed'}\n`);
           break;
