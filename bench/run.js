@@ -42,11 +42,10 @@ export function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-/** tsbuild runs from dist/; compile it once if it is missing. */
+/** tsbuild runs from the bundle in dist/; build it once if it is missing. */
 function ensureDist() {
-  if (existsSync(path.join(repoRoot, 'dist', 'cli', 'main.js'))) return;
-  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-  spawnSync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (existsSync(path.join(repoRoot, 'dist', 'tsbuild.cjs'))) return;
+  spawnSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
 const GNU_TIME = '/usr/bin/time';

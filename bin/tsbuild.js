@@ -1,7 +1,71 @@
 #!/usr/bin/env node
-// Entry point: hands the process to the CLI's composition root.
-import { run } from '../dist/cli/main.js';
+// Entry point. Loads the bundled CLI (dist/tsbuild.cjs) through a V8 code cache kept per command
+// under $XDG_CACHE_HOME/tsbuild (default ~/.cache/tsbuild): a cached start skips parsing and
+// compiling the bundle. The cache file is named by the bundle's hash, so a rebuilt bundle never
+// meets old code; V8 also refuses data from another node version. TSBUILD_CODE_CACHE=0 turns it off.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { createHash } = require('node:crypto');
+const Module = require('node:module');
 
-run(process.argv.slice(2)).then((code) => {
+const bundle = path.join(__dirname, '..', 'dist', 'tsbuild.cjs');
+let source;
+try {
+  source = fs.readFileSync(bundle, 'utf8');
+} catch {
+  process.stderr.write(`tsbuild: ${bundle} is missing; run \`npm run build\` first\n`);
+  process.exit(1);
+}
+
+const COMMANDS = new Set(['build', 'parse', 'image', 'cache', 'pull', 'push', 'login', 'logout']);
+const argv = process.argv.slice(2);
+const command = argv.find((a) => COMMANDS.has(a)) ?? 'cli';
+
+function cacheDir() {
+  const setting = process.env.TSBUILD_CODE_CACHE;
+  if (setting === '0' || setting === 'off') return undefined;
+  if (setting) return setting;
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? path.join(process.env.HOME, '.cache') : undefined);
+  return base ? path.join(base, 'tsbuild') : undefined;
+}
+
+const dir = cacheDir();
+const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+const cacheFile = dir && path.join(dir, `code-${hash}-${command}.bin`);
+let cachedData;
+if (cacheFile) {
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // first run of this command with this bundle
+  }
+}
+
+const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+const fresh = cachedData === undefined || script.cachedDataRejected === true;
+const mod = { exports: {} };
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, path.dirname(bundle));
+
+if (cacheFile && fresh) process.once('exit', () => saveCache(cacheFile));
+
+/** Writes the compiled code, including what this run compiled lazily; removes older bundles' caches. */
+function saveCache(file) {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, script.createCachedData());
+    fs.renameSync(tmp, file);
+    const mine = path.basename(file);
+    for (const name of fs.readdirSync(path.dirname(file))) {
+      if (name !== mine && name.startsWith('code-') && name.endsWith(`-${command}.bin`)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+    }
+  } catch {
+    // a cache that cannot be written only costs the next start some time
+  }
+}
+
+mod.exports.run(argv).then((code) => {
   process.exitCode = code;
 });

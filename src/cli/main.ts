@@ -11,9 +11,17 @@ import { parseCommand } from './commands/parse.js';
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from './commands/registry.js';
 import { processHost, type Host } from './host.js';
 
+/** The package's version, from the package.json above this module (dist/cli/, src/cli/ or the bundle in dist/). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'tsbuild') return pkg.version;
+    } catch {
+      // not at this level
+    }
+  }
+  return 'unknown';
 }
 
 /** `--no-cache-filter X` would be read by commander as the negation of a `--cache-filter` flag. */

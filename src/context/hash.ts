@@ -1,7 +1,6 @@
 // Content hashes of what a COPY/ADD selects, with a persistent stat cache so unchanged files are not re-read.
 import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
-import { blake3, Blake3Hasher } from '@napi-rs/blake-hash';
-import { throwIfAborted, writeFileAtomic } from '../core/index.js';
+import { lazy, throwIfAborted, writeFileAtomic } from '../core/index.js';
 import { PatternMatcher } from './patternmatcher.js';
 import type { BuildContext, ContextEntry } from './types.js';
 
@@ -147,9 +146,9 @@ async function fileContentHash(abs: string, size: number, signal?: AbortSignal):
   if (size <= WHOLE_FILE_MAX) {
     const buf = size <= SYNC_READ_MAX ? readFileSync(abs) : await fsp.readFile(abs, signal ? { signal } : {});
     // A file that grew past the limit meanwhile is still hashed as read: the same bytes as streaming.
-    return blake3(buf).toString('hex');
+    return lazy.blakeHash().blake3(buf).toString('hex');
   }
-  const h = new Blake3Hasher();
+  const h = new (lazy.blakeHash().Blake3Hasher)();
   for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) })) h.update(chunk as Buffer);
   return h.digest('hex');
 }

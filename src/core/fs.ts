@@ -39,6 +39,21 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
   await fsyncDir(path.dirname(target));
 }
 
+/**
+ * Replaces `target` atomically (readers see the old or the new content) without forcing it to
+ * disk: for files that mean nothing after a crash, such as a running process's lease.
+ */
+export async function writeFileVisible(target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempName(target);
+  await fsp.writeFile(tmp, data);
+  try {
+    await fsp.rename(tmp, target);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await fsp.readFile(file, 'utf8')) as T;

@@ -1,6 +1,6 @@
 // Hash helpers: sha256 for everything in OCI output, blake3 for internal cache keys.
 import { createHash } from 'node:crypto';
-import { blake3 } from '@napi-rs/blake-hash';
+import { blakeHash } from './native.js';
 import type { Digest } from './types.js';
 
 export function sha256(data: string | Uint8Array): Digest {
@@ -9,7 +9,7 @@ export function sha256(data: string | Uint8Array): Digest {
 
 /** blake3 hex of the input (internal cache keys, vertex digests, file content hashes). */
 export function blake3Hex(data: string | Uint8Array): string {
-  return blake3(typeof data === 'string' ? Buffer.from(data) : Buffer.from(data)).toString('hex');
+  return blakeHash().blake3(typeof data === 'string' ? Buffer.from(data) : Buffer.from(data)).toString('hex');
 }
 
 /** JSON with object keys sorted at every level: the canonical form for hashing plain data. */

@@ -7,3 +7,4 @@ export * from './fs.js';
 export * from './process.js';
 export { withLock, type LockOptions } from './lock.js';
 export { runCommand, type CommandResult } from './spawn.js';
+export * as lazy from './native.js';

@@ -2,15 +2,14 @@
 import { open } from 'node:fs/promises';
 import { PassThrough, type Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { DecompressStream } from 'zstd-napi';
 import { createHash } from 'node:crypto';
-import { TsbuildError, throwIfAborted, type Descriptor, type Digest } from '../core/index.js';
+import { lazy, TsbuildError, throwIfAborted, type Descriptor, type Digest } from '../core/index.js';
 import type { ContentStore } from '../content/index.js';
 import { layerCompression, type LayerCompression } from './mediatypes.js';
 
 export function decompressor(c: LayerCompression): Transform {
   if (c === 'gzip') return createGunzip();
-  if (c === 'zstd') return new DecompressStream();
+  if (c === 'zstd') return new (lazy.zstd().DecompressStream)();
   return new PassThrough();
 }
 

@@ -1,8 +1,7 @@
 // Layer compression: gzip/zstd compressors, magic-byte detection and streaming decompression.
 import { createGzip, createGunzip } from 'node:zlib';
 import { PassThrough, Readable, Transform } from 'node:stream';
-import { CompressStream, DecompressStream } from 'zstd-napi';
-import { TsbuildError } from '../core/index.js';
+import { lazy, TsbuildError } from '../core/index.js';
 import { ChildTransform } from './child-transform.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -30,7 +29,7 @@ export function compressStream(c: Compression): Transform {
     case 'gzip':
       return createGzip();
     case 'zstd':
-      return new CompressStream({ compressionLevel: 3 });
+      return new (lazy.zstd().CompressStream)({ compressionLevel: 3 });
     case 'none':
       return new PassThrough();
     default:
@@ -63,7 +62,7 @@ export function decompressStream(c: DetectedCompression): Transform {
       // Concatenated gzip members are valid (pigz, some registries); zlib handles them by default.
       return createGunzip();
     case 'zstd':
-      return new DecompressStream();
+      return new (lazy.zstd().DecompressStream)();
     case 'bzip2':
       return new ChildTransform('bzip2', ['-dc']);
     case 'xz':

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { currentProcess, processAlive, writeFileAtomic } from '../core/index.js';
+import { currentProcess, processAlive, writeFileVisible } from '../core/index.js';
 
 /** What a lease file records; pid + process start time + boot id identify a process across pid reuse. */
 export interface LeaseInfo {
@@ -41,7 +41,9 @@ export async function acquireLease(root: string): Promise<Lease> {
   const me = currentProcess();
   const info: LeaseInfo = { pid: me.pid, procStart: me.start, boot: me.boot, host: me.host, started: Date.now(), file };
   const { file: _file, ...body } = info;
-  await writeFileAtomic(file, `${JSON.stringify(body)}\n`);
+  // Not fsync'd: a lease only matters while its process runs, and a crash ends that anyway.
+  await fsp.mkdir(dir, { recursive: true });
+  await writeFileVisible(file, `${JSON.stringify(body)}\n`);
   let released = false;
   return {
     info,

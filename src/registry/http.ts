@@ -1,10 +1,9 @@
 // HTTP transport for the registry client: node:http/https with keep-alive agents, extra CAs and streaming bodies.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { promises as fsp } from 'node:fs';
-import tls from 'node:tls';
 import type { Readable } from 'node:stream';
-import { TsbuildError } from '../core/index.js';
+import { lazy, TsbuildError } from '../core/index.js';
 
 export interface HttpRequest {
   method: string;
@@ -68,7 +67,7 @@ export function discard(res: HttpResponse): void {
  * `close()` ends the idle connections.
  */
 export class Transport {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly httpAgent = new (lazy.http().Agent)({ keepAlive: true, maxSockets: 16 });
   private httpsAgent?: https.Agent;
   private insecureAgent?: https.Agent;
   private ca?: Promise<string[] | undefined>;
@@ -86,7 +85,7 @@ export class Transport {
           }),
         ),
       );
-      return [...tls.rootCertificates, ...extra];
+      return [...lazy.tls().rootCertificates, ...extra];
     })();
     return this.ca;
   }
@@ -94,12 +93,12 @@ export class Transport {
   private async agent(url: URL, insecure: boolean): Promise<http.Agent> {
     if (url.protocol === 'http:') return this.httpAgent;
     if (insecure) {
-      this.insecureAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+      this.insecureAgent ??= new (lazy.https().Agent)({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
       return this.insecureAgent;
     }
     if (!this.httpsAgent) {
       const ca = await this.loadCa();
-      this.httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
+      this.httpsAgent ??= new (lazy.https().Agent)({ keepAlive: true, maxSockets: 16, ...(ca ? { ca } : {}) });
     }
     return this.httpsAgent;
   }
@@ -110,7 +109,7 @@ export class Transport {
     const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent, ...req.headers };
     if (Buffer.isBuffer(body)) headers['Content-Length'] = String(body.length);
     else if (body === undefined && req.method !== 'GET' && req.method !== 'HEAD') headers['Content-Length'] ??= '0';
-    const mod = req.url.protocol === 'http:' ? http : https;
+    const mod = req.url.protocol === 'http:' ? lazy.http() : lazy.https();
     return new Promise<HttpResponse>((resolve, reject) => {
       const r = mod.request(req.url, { method: req.method, headers, agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) => {
         res.setTimeout(this.opts.timeoutMs, () => res.destroy(Object.assign(new Error('response stalled'), { code: 'ETIMEDOUT' })));

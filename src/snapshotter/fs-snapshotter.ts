@@ -29,6 +29,7 @@ export class FsSnapshotter implements Snapshotter {
   async init(): Promise<void> {
     await fsp.mkdir(this.layout.snapshotsDir, { recursive: true });
     await fsp.mkdir(this.layout.trashDir, { recursive: true });
+    if (await this.tidy()) return;
     await this.meta.update(async (db) => {
       if (db.driver !== undefined && db.driver !== this.name) {
         throw new TsbuildError('TSB3012', `snapshot root ${this.layout.root} belongs to the ${db.driver} snapshotter, not ${this.name}`);
@@ -44,6 +45,18 @@ export class FsSnapshotter implements Snapshotter {
       }
       return { changed: claim, result: undefined };
     });
+  }
+
+  /**
+   * Whether the root needs no cleanup: driver claimed by this implementation, trash empty and
+   * every snapshot directory known (read without the lock; a directory another process creates
+   * meanwhile only sends us to the locked path, which decides for real).
+   */
+  private async tidy(): Promise<boolean> {
+    const [db, dirs, trash] = await Promise.all([this.meta.read(), fsp.readdir(this.layout.snapshotsDir), fsp.readdir(this.layout.trashDir)]);
+    if (db.driver !== this.name || trash.length > 0) return false;
+    const known = new Set(Object.values(db.snapshots).map((r) => String(r.id)));
+    return dirs.every((d) => known.has(d));
   }
 
   async prepare(key: string, parent?: string, opts: { labels?: Record<string, string> } = {}): Promise<Mount[]> {

@@ -1,6 +1,6 @@
 // The compiled CLI for tests that need a real child process (signals, concurrency): built once per run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './env.js';
 
@@ -17,13 +17,15 @@ function newestSource(dir: string): number {
   return t;
 }
 
-/** Compiles src/ into dist/ unless dist/ is newer than every source file. */
+/** Compiles src/ into dist/ and bundles it (what `npm run build` does) unless the bundle is newer than every source file. */
 export function ensureDist(): void {
-  const entry = path.join(repoRoot, 'dist', 'cli', 'main.js');
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(path.join(repoRoot, 'src'))) return;
-  // Type errors elsewhere in a work tree still emit JavaScript; only a missing entry is fatal.
+  const bundle = path.join(repoRoot, 'dist', 'tsbuild.cjs');
+  if (existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(path.join(repoRoot, 'src'))) return;
+  // Type errors elsewhere in a work tree still emit JavaScript; only a missing bundle is fatal.
   spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(repoRoot, 'tsconfig.build.json')], { stdio: 'ignore' });
-  if (!existsSync(entry)) throw new Error('compiling dist/ failed');
+  rmSync(bundle, { force: true });
+  spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), '-c', path.join(repoRoot, 'rolldown.config.js')], { cwd: repoRoot, stdio: 'ignore' });
+  if (!existsSync(bundle)) throw new Error('building dist/tsbuild.cjs failed');
 }
 
 export interface Child {
