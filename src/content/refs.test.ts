@@ -34,6 +34,19 @@ describe('RefStore', () => {
     expect(await fsp.readdir(root)).toEqual(['refs.json']);
   });
 
+  it('does not rewrite the file when a name is set to the image it already names', async () => {
+    const refs = new RefStore(root);
+    await refs.set('docker.io/library/a:1', desc('a'));
+    const file = path.join(root, 'refs.json');
+    const before = await fsp.stat(file);
+    await refs.set('docker.io/library/a:1', desc('a'));
+    const same = await fsp.stat(file);
+    expect([same.ino, same.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    await refs.set('docker.io/library/a:1', desc('a2'));
+    expect((await fsp.stat(file)).ino).not.toBe(before.ino);
+    expect(await refs.get('docker.io/library/a:1')).toEqual(desc('a2'));
+  });
+
   it('reports a corrupt refs file as TSB4005', async () => {
     await fsp.writeFile(path.join(root, 'refs.json'), '{"version":1,"refs":{"x":{"digest":"nope"}}}');
     await expect(new RefStore(root).list()).rejects.toMatchObject({ code: 'TSB4005' });

@@ -76,6 +76,8 @@ export class RefStore {
   async set(name: string, desc: Descriptor, signal?: AbortSignal): Promise<void> {
     if (!isDescriptor(desc)) throw new TsbuildError('TSB4005', `refusing to store an invalid descriptor for ${name}`);
     const copy: Descriptor = { ...desc };
+    // A rebuild served from cache tags the same image again: nothing to write, no lock to take.
+    if (sameDescriptor((await this.load())[name], copy)) return;
     await this.update((refs) => {
       refs[name] = copy;
       return true;
@@ -102,4 +104,8 @@ export class RefStore {
         return descriptor ? [{ name, descriptor }] : [];
       });
   }
+}
+
+function sameDescriptor(a: Descriptor | undefined, b: Descriptor): boolean {
+  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -16,6 +16,9 @@ export async function mountsUnder(dir: string): Promise<string[]> {
  * prune retries.
  */
 export async function removeScratch(dir: string): Promise<void> {
+  // An empty directory (a build that ran nothing) cannot hold a mount below it; a mount on the
+  // directory itself makes rmdir fail with EBUSY and takes the careful path.
+  if (await fsp.rmdir(dir).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT')) return;
   for (const m of await mountsUnder(dir)) await unmountAll(m).catch(() => undefined);
   if ((await mountsUnder(dir)).length > 0) return;
   await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
