@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Entry point. Loads the bundled CLI (dist/tsbuild.cjs) through a V8 code cache kept per command
 // under $XDG_CACHE_HOME/tsbuild (default ~/.cache/tsbuild): a cached start skips parsing and
-// compiling the bundle. The cache file is named by the bundle's hash, so a rebuilt bundle never
-// meets old code; V8 also refuses data from another node version. TSBUILD_CODE_CACHE=0 turns it off.
+// compiling the bundle. The cache file is named by the bundle's size, inode and mtime (cheaper
+// than hashing it), so a rebuilt bundle never meets old code; V8 itself refuses data from
+// another node version. TSBUILD_CODE_CACHE=0 turns it off.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createHash } = require('node:crypto');
 const Module = require('node:module');
 
 const bundle = path.join(__dirname, '..', 'dist', 'tsbuild.cjs');
@@ -32,7 +32,8 @@ function cacheDir() {
 }
 
 const dir = cacheDir();
-const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
+const st = fs.statSync(bundle, { bigint: true });
+const hash = `${st.size.toString(36)}.${st.ino.toString(36)}.${st.mtimeNs.toString(36)}`;
 const cacheFile = dir && path.join(dir, `code-${hash}-${command}.bin`);
 let cachedData;
 if (cacheFile) {
