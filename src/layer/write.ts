@@ -1,15 +1,25 @@
 // Layer blob writing: one pass computes the diffID, compresses, and hands the blob to a sink.
 import { createHash } from 'node:crypto';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../core/index.js';
+import { throwIfAborted, type Digest } from '../core/index.js';
+import type { ChunkIndex } from './chunk-index.js';
+import { TarChunker } from './chunker.js';
 import { compressStream, mediaTypeFor, type Compression } from './compress.js';
+import { GzipChunkEncoder, type ChunkStats } from './gzip-chunks.js';
 
 export interface WriteLayerOptions {
   compression: Compression;
   /** Stores the compressed bytes (e.g. content store ingest) and reports their digest and size. */
   sink: (compressed: Readable) => Promise<{ digest: Digest; size: number }>;
   signal?: AbortSignal;
+  /**
+   * gzip only: members already stored for identical chunks are copied from their blobs, and the
+   * new blob's chunks are added. The output is the same bytes with or without it.
+   */
+  chunkIndex?: ChunkIndex;
+  /** gzip only: chunks compressed at once (default: cores + 1, at most 4). */
+  concurrency?: number;
 }
 
 export interface WrittenLayer {
@@ -21,6 +31,8 @@ export interface WrittenLayer {
   uncompressedSize: number;
   /** The tar had no entries (only end-of-archive padding). */
   empty: boolean;
+  /** gzip only: how the blob's members were produced. */
+  chunks?: ChunkStats;
 }
 
 /** Counts and hashes bytes flowing through, noting whether any non-zero byte appeared. */
@@ -29,16 +41,73 @@ class TarMeter extends Transform {
   bytes = 0;
   sawData = false;
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  see(chunk: Buffer): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     // An entry-less tar is all zero blocks; any header has a non-zero checksum field.
     if (!this.sawData && chunk.some((b) => b !== 0)) this.sawData = true;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.see(chunk);
     cb(null, chunk);
   }
 }
 
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * gzip as a series of independent members, one per tar chunk (RFC 1952 readers take them as one
+ * stream): chunks compress in parallel, and unchanged ones are copied from stored blobs.
+ */
+async function writeGzipChunked(tar: Readable, opts: WriteLayerOptions): Promise<WrittenLayer> {
+  const meter = new TarMeter();
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // Failures surface through the promises below; this keeps a destroyed stream from crashing the process.
+  out.on('error', () => undefined);
+  const sunk = opts.sink(out).catch((e: unknown) => {
+    out.destroy(asError(e));
+    throw e;
+  });
+  const enc = new GzipChunkEncoder(out, {
+    ...(opts.chunkIndex ? { index: opts.chunkIndex } : {}),
+    ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const produce = async (): Promise<void> => {
+    const chunker = new TarChunker();
+    try {
+      for await (const buf of tar as AsyncIterable<Buffer>) {
+        throwIfAborted(opts.signal);
+        meter.see(buf);
+        for (const c of chunker.push(buf)) await enc.add(c);
+      }
+      for (const c of chunker.end()) await enc.add(c);
+      await enc.finish();
+      out.end();
+    } catch (e) {
+      await enc.close();
+      out.destroy(asError(e));
+      throw e;
+    }
+  };
+  const [stored] = await Promise.all([sunk, produce()]);
+  if (opts.chunkIndex) await opts.chunkIndex.record(stored.digest, enc.codec, enc.records).catch(() => undefined);
+  return {
+    diffId: `sha256:${meter.hash.digest('hex')}`,
+    digest: stored.digest,
+    size: stored.size,
+    mediaType: mediaTypeFor('gzip'),
+    uncompressedSize: meter.bytes,
+    empty: !meter.sawData,
+    chunks: { ...enc.stats },
+  };
+}
+
 export async function writeLayer(tar: Readable, opts: WriteLayerOptions): Promise<WrittenLayer> {
+  if (opts.compression === 'gzip') return writeGzipChunked(tar, opts);
   const meter = new TarMeter();
   const compressor = compressStream(opts.compression);
   const signalOpt = opts.signal ? { signal: opts.signal } : {};

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, TsbuildError, throwIfAborted, writeFileAtomic } from '../core/index.js';
 import { withLock, type CacheRecord } from '../content/index.js';
+import { dropChunkIndex } from '../layer/index.js';
 import { listMountPoints } from '../snapshotter/index.js';
 import { measureStore, treeSize } from './du.js';
 import { releaseMounts, storeMounts } from './gc-mounts.js';
@@ -137,6 +138,8 @@ async function sweepData(root: string, o: PruneOptions, report: PruneReport): Pr
       const cur = again.blobs.get(d);
       if (!cur || keep.has(d) || cur.mtimeMs >= inv.horizon) continue;
       if (await inv.content.delete(d)) {
+        // Its chunk records would only be dropped lazily on the next lookup otherwise.
+        await dropChunkIndex(root, d).catch(() => undefined);
         report.blobs++;
         report.reclaimed += cur.size;
       }

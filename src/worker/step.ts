@@ -1,6 +1,6 @@
 // The shape every filesystem-changing step shares: prepare on the parent, change, diff, commit.
 import { randomBytes } from 'node:crypto';
-import { diffOverlayUpper, diffTrees, writeLayer } from '../layer/index.js';
+import { chunkIndexAt, diffOverlayUpper, diffTrees, writeLayer } from '../layer/index.js';
 import { withMounts } from '../snapshotter/index.js';
 import type { LayerInfo, OpResult } from '../solver/index.js';
 import type { WorkerDeps } from './deps.js';
@@ -49,7 +49,13 @@ export async function layerStep(
       ...(o.skip ? { skip: o.skip } : {}),
     };
     const tar = src.kind === 'overlay' ? diffOverlayUpper(src.upper, { ...diffOpts, lowers: src.lowers }) : diffTrees(src.lower, src.upper, diffOpts);
-    const written = await writeLayer(tar, { compression: deps.compression, sink: (s) => deps.content.ingest(s, { signal: o.signal }), signal: o.signal });
+    const written = await writeLayer(tar, {
+      compression: deps.compression,
+      sink: (s) => deps.content.ingest(s, { signal: o.signal }),
+      signal: o.signal,
+      // Unchanged chunks of earlier layers are copied, not recompressed (same bytes either way).
+      chunkIndex: chunkIndexAt(deps.content.root, (d) => deps.content.path(d)),
+    });
     const name = `step-${randomBytes(8).toString('hex')}`;
     await deps.snapshotter.commit(name, key);
     const layer: LayerInfo = { digest: written.digest, diffId: written.diffId, size: written.size, mediaType: written.mediaType };
