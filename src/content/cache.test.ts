@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,5 +62,38 @@ describe('CacheStore', () => {
     await s.delete(key);
     await s.touch(key);
     expect(await s.get(key)).toBeUndefined();
+  });
+
+  it('keeps a files map beside its record: read on request, left out of hits and listings, deleted with it', async () => {
+    const s = new CacheStore(root);
+    const key = 'ef'.repeat(32);
+    const files = { 'a.txt': 'file 644 0:0 - abc', dir: 'dir 755 0:0 - -' };
+    const rec = record(key, '2021-01-01T00:00:00.000Z');
+    await s.put({ ...rec, preimage: { ...rec.preimage, filesDigest: 'd'.repeat(64), files } });
+    const onDisk = JSON.parse(readFileSync(s.fileOf(key), 'utf8')) as CacheRecord;
+    expect(onDisk.preimage.files).toBeUndefined();
+    expect(onDisk.preimage.filesDigest).toBe('d'.repeat(64));
+    const fresh = new CacheStore(root);
+    expect((await fresh.get(key))?.preimage.files).toEqual(files);
+    expect((await fresh.get(key, { files: false }))?.preimage).toEqual({ op: { type: 'exec' }, inputs: [], inputNames: [], filesDigest: 'd'.repeat(64) });
+    expect((await fresh.list())[0]?.preimage.files).toBeUndefined();
+    expect((await fresh.latestForStep('Dockerfile:stage0:1'))?.preimage.files).toEqual(files);
+    await fresh.delete(key);
+    expect(readdirSync(path.join(root, 'cache', 'records'))).toEqual([]);
+  });
+
+  it('sweeps files maps whose record never came, once they are old', async () => {
+    const s = new CacheStore(root);
+    const dir = path.join(root, 'cache', 'records');
+    await s.put(record('12'.repeat(32), '2021-01-01T00:00:00.000Z'));
+    const old = path.join(dir, `${'34'.repeat(32)}.files`);
+    const recent = path.join(dir, `${'56'.repeat(32)}.files`);
+    writeFileSync(old, '{}');
+    writeFileSync(recent, '{}');
+    utimesSync(old, new Date('2020-01-01'), new Date('2020-01-01'));
+    await s.sweepStepPointers();
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    expect(await s.get('12'.repeat(32))).toBeDefined();
   });
 });

@@ -7,8 +7,9 @@ import { hasWildcards, match } from './match.js';
 import { PatternMatcher, type MatchInfo } from './patternmatcher.js';
 import { cleanPath, compareBytes } from './paths.js';
 import { resolveWithin } from './rootpath.js';
-import type { BuildContext, ContextEntry, WalkOptions } from './types.js';
+import type { BuildContext, ContextEntry, StatScan, WalkOptions } from './types.js';
 import { statEntry, statEntrySync } from './stat.js';
+import { scanBelow } from './tree-scan.js';
 
 const STAT_BATCH = 64;
 
@@ -141,6 +142,14 @@ class TreeSource implements BuildContext {
     if (r.missing) throw new TsbuildError('TSB2101', `${relDir}: not found in the build context`);
     const top = this.exclusion(r.rel);
     yield* this.walkDir(r.rel, top.info, [], opts);
+  }
+
+  async scanBelow(relDir: string, opts: { signal?: AbortSignal } = {}): Promise<StatScan> {
+    const rel = this.normalize(relDir);
+    const r = await resolveWithin(this.root, rel, { confine: this.confine, what: relDir, signal: opts.signal });
+    if (r.missing) throw new TsbuildError('TSB2101', `${relDir}: not found in the build context`);
+    const info = this.exclusion(r.rel).info;
+    return scanBelow({ root: this.root, rel: r.rel, ignore: this.ignore, info, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   /**

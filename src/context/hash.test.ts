@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, mkdirSync, utimesSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openContext } from './context.js';
-import { hashSelection, StatCache } from './hash.js';
+import { digestSelection, filesDigest, hashSelection } from './hash.js';
+import { StatCache } from './statcache.js';
 
 let dir: string;
 beforeEach(() => {
@@ -69,7 +70,7 @@ describe('StatCache', () => {
 });
 
 describe('hashSelection', () => {
-  it('reuses cached hashes, notices content changes and keeps walk order', async () => {
+  it('reuses cached hashes, notices content changes and lists paths in sorted order', async () => {
     const ctxDir = path.join(dir, 'ctx');
     mkdirSync(path.join(ctxDir, 'a'), { recursive: true });
     writeFileSync(path.join(ctxDir, 'a', 'x'), 'one');
@@ -79,7 +80,7 @@ describe('hashSelection', () => {
     const file = path.join(dir, 'sc');
     const cache = await StatCache.open(file);
     const first = await hashSelection(ctx, ['.'], { cache });
-    expect(Object.keys(first)).toEqual(['.', 'a', 'a/x', 'a.txt', 'big']);
+    expect(Object.keys(first)).toEqual(['.', 'a', 'a.txt', 'a/x', 'big']);
     await cache.save();
     const again = await hashSelection(ctx, ['.'], { cache: await StatCache.open(file) });
     expect(again).toEqual(first);
@@ -88,5 +89,89 @@ describe('hashSelection', () => {
     const changed = await hashSelection(ctx, ['.'], { cache: await StatCache.open(file) });
     expect(changed['a/x']).not.toBe(first['a/x']);
     expect({ ...changed, 'a/x': first['a/x'] }).toEqual(first);
+  });
+});
+
+describe('digestSelection', () => {
+  function context(): string {
+    const ctxDir = path.join(dir, 'ctx');
+    mkdirSync(path.join(ctxDir, 'src', 'lib'), { recursive: true });
+    writeFileSync(path.join(ctxDir, 'src', 'main.c'), 'int main;');
+    writeFileSync(path.join(ctxDir, 'src', 'lib', 'l.c'), 'int l;');
+    writeFileSync(path.join(ctxDir, 'src', 'lib', 'debug.log'), 'noise');
+    writeFileSync(path.join(ctxDir, 'README'), 'read me');
+    writeFileSync(path.join(ctxDir, '.dockerignore'), '**/*.log\n');
+    return ctxDir;
+  }
+
+  it('gives the digest of its files map and, for an unchanged selection, takes it from the memo', async () => {
+    const ctxDir = context();
+    const file = path.join(dir, 'sc');
+    const cache = await StatCache.open(file);
+    const first = await digestSelection(await openContext(ctxDir), ['src', 'README'], { cache });
+    const files = await first.files();
+    expect(Object.keys(files).sort()).toEqual(['README', 'src', 'src/lib', 'src/lib/l.c', 'src/main.c']);
+    expect(first.digest).toBe(filesDigest(files));
+    await cache.save();
+    // The memo alone answers for an unchanged selection: a doctored entry shows it was asked.
+    const memo = readFileSync(`${file}.sel`, 'utf8');
+    expect(memo).toContain(first.digest);
+    writeFileSync(`${file}.sel`, memo.replace(first.digest, HASH_A));
+    writeFileSync(file, 'garbage');
+    const again = await digestSelection(await openContext(ctxDir), ['src', 'README'], { cache: await StatCache.open(file) });
+    expect(again.digest).toBe(HASH_A);
+    // The map is still there on demand, computed afresh.
+    expect(await again.files()).toEqual(files);
+  });
+
+  it('changes with content, mode or a new file; not with an ignored file or a bare mtime change', async () => {
+    const ctxDir = context();
+    const file = path.join(dir, 'sc');
+    const digest = async (): Promise<string> => {
+      const cache = await StatCache.open(file);
+      const d = await digestSelection(await openContext(ctxDir), ['.'], { cache });
+      await cache.save();
+      return d.digest;
+    };
+    const base = await digest();
+    writeFileSync(path.join(ctxDir, 'src', 'lib', 'debug.log'), 'more noise');
+    expect(await digest()).toBe(base);
+    utimesSync(path.join(ctxDir, 'README'), 7, 7);
+    expect(await digest()).toBe(base);
+    writeFileSync(path.join(ctxDir, 'README'), 'READ ME');
+    utimesSync(path.join(ctxDir, 'README'), 7, 7);
+    const content = await digest();
+    expect(content).not.toBe(base);
+    chmodSync(path.join(ctxDir, 'src', 'main.c'), 0o600);
+    const mode = await digest();
+    expect(new Set([base, content, mode]).size).toBe(3);
+    writeFileSync(path.join(ctxDir, 'src', 'lib', 'new.c'), '');
+    expect(new Set([base, content, mode, await digest()]).size).toBe(4);
+  });
+
+  it('applies --exclude patterns relative to each selected directory', async () => {
+    const ctxDir = context();
+    const sel = await digestSelection(await openContext(ctxDir), ['src'], { cache: await StatCache.open(undefined), exclude: ['lib/*.c'] });
+    expect(Object.keys(await sel.files()).sort()).toEqual(['src', 'src/lib', 'src/main.c']);
+  });
+});
+
+describe('StatCache selection memo', () => {
+  it('persists remembered digests, merges with another writer and keeps the newest', async () => {
+    const file = path.join(dir, 'sc');
+    const a = await StatCache.open(file);
+    const b = await StatCache.open(file);
+    a.rememberSelection(HASH_A, HASH_B);
+    b.rememberSelection(HASH_B, HASH_A);
+    await a.save();
+    await b.save();
+    const c = await StatCache.open(file);
+    expect(c.selection(HASH_A)).toBe(HASH_B);
+    expect(c.selection(HASH_B)).toBe(HASH_A);
+    for (let i = 0; i < 300; i++) c.rememberSelection(i.toString(16).padStart(64, '0'), HASH_A);
+    await c.save();
+    const d = await StatCache.open(file);
+    expect(d.selection((299).toString(16).padStart(64, '0'))).toBe(HASH_A);
+    expect(d.selection(HASH_A)).toBeUndefined();
   });
 });

@@ -1,139 +1,9 @@
 // Content hashes of what a COPY/ADD selects, with a persistent stat cache so unchanged files are not re-read.
 import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
-import { lazy, throwIfAborted, writeFileAtomic } from '../core/index.js';
+import { lazy, throwIfAborted } from '../core/index.js';
 import { PatternMatcher } from './patternmatcher.js';
-import type { BuildContext, ContextEntry } from './types.js';
-
-interface StatRecord {
-  /** `dev:ino:size:mtimeNs:ctimeNs` — any change means the content must be read again. */
-  stat: string;
-  hash: string;
-}
-
-const HEADER = 'tsbuild-statcache 2\n';
-const HEX64 = /^[0-9a-f]{64}$/;
-const SIG = /^\d+:\d+:\d+:\d+:\d+$/;
-
-/** A path as stored on a line: raw, unless a newline or a leading quote makes it ambiguous. */
-function encodePath(p: string): string {
-  return p.includes('\n') || p.includes('\r') || p.startsWith('"') ? JSON.stringify(p) : p;
-}
-
-function line(path: string, r: StatRecord): string {
-  return `${r.hash} ${r.stat} ${encodePath(path)}\n`;
-}
-
-/** Parses the line log; torn or foreign lines are skipped (they only cost a re-read). */
-function parseLog(text: string, into: Map<string, StatRecord>): number {
-  let lines = 0;
-  let at = HEADER.length;
-  while (at < text.length) {
-    let end = text.indexOf('\n', at);
-    if (end < 0) end = text.length;
-    const s1 = text.indexOf(' ', at);
-    const s2 = s1 < 0 || s1 > end ? -1 : text.indexOf(' ', s1 + 1);
-    if (s2 > 0 && s2 < end) {
-      const hash = text.slice(at, s1);
-      const stat = text.slice(s1 + 1, s2);
-      let p: string | undefined = text.slice(s2 + 1, end);
-      if (p.startsWith('"')) {
-        try {
-          const v: unknown = JSON.parse(p);
-          p = typeof v === 'string' ? v : undefined;
-        } catch {
-          p = undefined;
-        }
-      }
-      if (p !== undefined && p !== '' && HEX64.test(hash) && SIG.test(stat)) {
-        into.set(p, { stat, hash });
-        lines++;
-      }
-    }
-    at = end + 1;
-  }
-  return lines;
-}
-
-/**
- * A per-context map of path → (stat signature, content hash). Files whose device, inode, size,
- * mtime and ctime are unchanged reuse the recorded hash without being read.
- *
- * On disk it is a line log: `save` appends only what changed since `open` (one fsync'd append,
- * so a build that changed one file of 100k writes one line), and rewrites the whole file
- * atomically when superseded lines outnumber live ones. A crash can leave a torn last line,
- * which the next `open` skips. Concurrent builds may append to the same log; the last line for
- * a path wins, and every line is a correct hash for its signature. The JSON object the first
- * version wrote is still read.
- */
-export class StatCache {
-  private entries = new Map<string, StatRecord>();
-  private added: string[] = [];
-  /** Lines in the file as loaded (live or superseded); decides when to compact. */
-  private lines = 0;
-  private format: 'none' | 'json' | 'log' = 'none';
-
-  private constructor(private readonly file: string | undefined) {}
-
-  static async open(file: string | undefined): Promise<StatCache> {
-    const c = new StatCache(file);
-    if (!file) return c;
-    const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) return c;
-    if (text.startsWith(HEADER)) {
-      c.lines = parseLog(text, c.entries);
-      c.format = 'log';
-    } else if (text.startsWith('{')) {
-      try {
-        const data = JSON.parse(text) as unknown;
-        if (data && typeof data === 'object') c.entries = new Map(Object.entries(data as Record<string, StatRecord>));
-        c.format = 'json';
-      } catch {
-        // An unreadable cache is an empty one.
-      }
-    }
-    return c;
-  }
-
-  lookup(path: string, stat: string): string | undefined {
-    const r = this.entries.get(path);
-    return r && r.stat === stat ? r.hash : undefined;
-  }
-
-  record(path: string, stat: string, hash: string): void {
-    const r = this.entries.get(path);
-    if (r && r.stat === stat && r.hash === hash) return;
-    this.entries.set(path, { stat, hash });
-    this.added.push(path);
-  }
-
-  async save(): Promise<void> {
-    if (!this.file || this.added.length === 0) return;
-    const live = this.entries.size;
-    if (this.format !== 'log' || this.lines + this.added.length > 2 * live + 1024) {
-      const parts = [HEADER];
-      for (const [p, r] of this.entries) parts.push(line(p, r));
-      await writeFileAtomic(this.file, parts.join(''));
-      this.format = 'log';
-      this.lines = live;
-    } else {
-      // The leading newline ends a line another writer may have left torn.
-      const parts = ['\n'];
-      for (const p of new Set(this.added)) {
-        const r = this.entries.get(p);
-        if (r) parts.push(line(p, r));
-      }
-      const fh = await fsp.open(this.file, 'a');
-      try {
-        await fh.appendFile(parts.join(''));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      this.lines += parts.length - 1;
-    }
-    this.added = [];
-  }
-}
+import type { StatCache } from './statcache.js';
+import type { BuildContext, ContextEntry, EntryType, ScanEntry } from './types.js';
 
 /** Files up to this size are read whole and hashed in one call. */
 const WHOLE_FILE_MAX = 1 << 20;
@@ -153,10 +23,19 @@ async function fileContentHash(abs: string, size: number, signal?: AbortSignal):
   return h.digest('hex');
 }
 
-/** The part of an entry the key sees: everything COPY carries over except timestamps. */
-function describe(e: ContextEntry, content: string): string {
+/** What the key sees of one entry: everything COPY carries over except timestamps. */
+interface Described {
+  type: EntryType;
+  /** Permission bits. */
+  perm: number;
+  uid: number;
+  gid: number;
+  linkTarget?: string;
+}
+
+function describe(e: Described, content: string): string {
   // Kept readable (not hashed again) so a cache miss can say which of them changed.
-  return `${e.type} ${(e.mode & 0o7777).toString(8)} ${e.uid}:${e.gid} ${e.linkTarget === undefined ? '-' : JSON.stringify(e.linkTarget)} ${content.slice(0, 32) || '-'}`;
+  return `${e.type} ${e.perm.toString(8)} ${e.uid}:${e.gid} ${e.linkTarget === undefined ? '-' : JSON.stringify(e.linkTarget)} ${content.slice(0, 32) || '-'}`;
 }
 
 /** A file's signature: from the walk's lstat when it has one, else from a fresh lstat. */
@@ -178,58 +57,176 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-/**
- * Hashes exactly what `sources` select in `ctx` (directories recursively, .dockerignore and
- * `--exclude` applied), keyed by path relative to the context. Names are part of the result, so
- * renames and additions change it; unrelated files do not.
- */
-export async function hashSelection(
-  ctx: BuildContext,
-  sources: readonly string[],
-  o: { exclude?: readonly string[]; cache: StatCache; signal?: AbortSignal },
-): Promise<Record<string, string>> {
-  const excluded = o.exclude && o.exclude.length > 0 ? new PatternMatcher([...o.exclude]) : undefined;
-  const walkOpts = o.signal ? { signal: o.signal } : {};
-  // Keys in the order they are first met, so the result's own order is the same as a plain
-  // sequential walk; file contents are filled in afterwards, several at a time.
-  const order: Array<{ key: string; value?: string; entry?: ContextEntry }> = [];
-  const add = (e: ContextEntry, rel: string): void => {
-    if (excluded?.matchesOrParentMatches(rel)) return;
-    order.push({ key: e.path, entry: e });
+/** JavaScript's default sort order (UTF-16 code units), without its string conversions. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Feeds text to blake3 in large pieces: one native call per megabyte, not per entry. */
+function textHasher(): { add(s: string): void; hex(): string } {
+  const h = new (lazy.blakeHash().Blake3Hasher)();
+  let pending = '';
+  return {
+    add(s) {
+      pending += s;
+      if (pending.length > 1 << 20) {
+        h.update(Buffer.from(pending));
+        pending = '';
+      }
+    },
+    hex() {
+      if (pending) h.update(Buffer.from(pending));
+      return h.digest('hex');
+    },
   };
-  for (const e of await ctx.select([...sources], walkOpts)) {
+}
+
+/**
+ * The digest of a files map (path → description) that cache keys use: blake3 over one
+ * `JSON.stringify([path, description])` line per entry, in sorted path order. Independent of
+ * the map's own order; any added, removed, renamed or changed entry changes it.
+ */
+export function filesDigest(files: Readonly<Record<string, string>>): string {
+  const h = textHasher();
+  for (const k of Object.keys(files).sort(byCodeUnits)) h.add(`${JSON.stringify([k, files[k]])}\n`);
+  return h.hex();
+}
+
+/** The digest of a path → description map, and the map as a plain object only when asked for. */
+function sortedWithDigest(m: ReadonlyMap<string, string>): { digest: string; files: () => Record<string, string> } {
+  const h = textHasher();
+  const keys = [...m.keys()].sort(byCodeUnits);
+  for (const k of keys) h.add(`${JSON.stringify([k, m.get(k) ?? ''])}\n`);
+  return {
+    digest: h.hex(),
+    files: () => {
+      const files: Record<string, string> = {};
+      for (const k of keys) files[k] = m.get(k) ?? '';
+      return files;
+    },
+  };
+}
+
+export interface SelectionDigest {
+  /** filesDigest of the selection's files map: what the cache key sees. */
+  digest: string;
+  /** The files map (path → description), computed on demand when the memo supplied the digest. */
+  files(): Promise<Record<string, string>>;
+}
+
+export interface HashSelectionOptions {
+  exclude?: readonly string[];
+  cache: StatCache;
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  key: string;
+  abs: string;
+  size: number;
+  sig: string;
+  entry: Described;
+}
+
+const joinAbs = (root: string, rel: string): string => (rel === '.' ? root : root.endsWith('/') ? root + rel : `${root}/${rel}`);
+
+/** Path → description of the selected entries; files whose signature the cache knows are not read. */
+interface Selected {
+  ctx: BuildContext;
+  /** What select() returned. */
+  top: readonly ContextEntry[];
+  /** For each selected directory: what is below it. */
+  below: ReadonlyMap<ContextEntry, () => Promise<Array<ScanEntry | ContextEntry>>>;
+}
+
+async function describeAll({ ctx, top, below }: Selected, o: HashSelectionOptions): Promise<Map<string, string>> {
+  const excluded = o.exclude && o.exclude.length > 0 ? new PatternMatcher([...o.exclude]) : undefined;
+  const out = new Map<string, string>();
+  const misses: Pending[] = [];
+  const add = (e: ScanEntry | ContextEntry, rel: string, sig: string | undefined): void => {
+    if (excluded?.matchesOrParentMatches(rel)) return;
+    const d: Described = 'perm' in e ? e : { type: e.type, perm: e.mode & 0o7777, uid: e.uid, gid: e.gid, ...(e.linkTarget !== undefined ? { linkTarget: e.linkTarget } : {}) };
+    if (e.type !== 'file' || sig === undefined) {
+      out.set(e.path, describe(d, ''));
+      return;
+    }
+    const known = o.cache.lookup(e.path, sig);
+    if (known) out.set(e.path, describe(d, known));
+    else {
+      // Keeps the key's first position, as a sequential pass would.
+      out.set(e.path, '');
+      misses.push({ key: e.path, abs: joinAbs(ctx.root, e.path), size: e.size, sig, entry: d });
+    }
+  };
+  for (const e of top) {
     throwIfAborted(o.signal);
     // The word as written (e.g. a symlink followed to its target) is part of what is copied.
-    if (e.matched !== e.path) order.push({ key: `${e.matched} ->`, value: e.path });
-    add(e, e.path);
-    if (e.type === 'dir') {
-      let n = 0;
-      for await (const child of ctx.walk(e.path, walkOpts)) {
-        if ((++n & 1023) === 0) throwIfAborted(o.signal);
-        add(child, e.path === '.' ? child.path : child.path.slice(e.path.length + 1));
-      }
+    if (e.matched !== e.path) out.set(`${e.matched} ->`, e.path);
+    add(e, e.path, e.type === 'file' ? await signatureOf(e) : undefined);
+    const list = below.get(e);
+    if (!list) continue;
+    let n = 0;
+    for (const child of await list()) {
+      if ((++n & 4095) === 0) throwIfAborted(o.signal);
+      const rel = e.path === '.' ? child.path : child.path.slice(e.path.length + 1);
+      add(child, rel, 'abs' in child ? (child.type === 'file' ? await signatureOf(child) : undefined) : child.sig);
     }
-  }
-  const misses: Array<{ item: (typeof order)[number]; entry: ContextEntry; sig: string }> = [];
-  for (const item of order) {
-    const e = item.entry;
-    if (!e) continue;
-    if (e.type !== 'file') {
-      item.value = describe(e, '');
-      continue;
-    }
-    const sig = await signatureOf(e);
-    const known = o.cache.lookup(e.path, sig);
-    if (known) item.value = describe(e, known);
-    else misses.push({ item, entry: e, sig });
   }
   await eachLimited(misses, HASH_PARALLEL, async (m) => {
     throwIfAborted(o.signal);
-    const content = await fileContentHash(m.entry.abs, m.entry.size, o.signal);
-    o.cache.record(m.entry.path, m.sig, content);
-    m.item.value = describe(m.entry, content);
+    const content = await fileContentHash(m.abs, m.size, o.signal);
+    o.cache.record(m.key, m.sig, content);
+    out.set(m.key, describe(m.entry, content));
   });
-  const out: Record<string, string> = {};
-  for (const item of order) out[item.key] = item.value ?? '';
   return out;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/**
+ * Digests exactly what `sources` select in `ctx` (directories recursively, .dockerignore and
+ * `--exclude` applied), keyed by path relative to the context. Names are part of it, so renames
+ * and additions change it; unrelated files do not.
+ *
+ * When the context can scan (stat records, no per-file lookups) and the stat fingerprint of
+ * the whole selection equals one seen before, the digest comes from the cache's memo and no
+ * file is looked up or read; the files map is then only built if someone asks for it.
+ */
+export async function digestSelection(ctx: BuildContext, sources: readonly string[], o: HashSelectionOptions): Promise<SelectionDigest> {
+  const walkOpts = o.signal ? { signal: o.signal } : {};
+  const top = await ctx.select([...sources], walkOpts);
+  const below = new Map<ContextEntry, () => Promise<Array<ScanEntry | ContextEntry>>>();
+  const scanBelow = ctx.scanBelow?.bind(ctx);
+  let stat: string | undefined;
+  if (scanBelow) {
+    const h = textHasher();
+    h.add(`selection 1 ${JSON.stringify([ctx.kind, sources, o.exclude ?? []])}\n`);
+    for (const e of top) {
+      h.add(`${JSON.stringify([e.matched, e.path, e.type, e.mode, e.uid, e.gid, e.linkTarget ?? null, e.sig ?? null])}\n`);
+      if (e.type !== 'dir') continue;
+      const scan = await scanBelow(e.path, walkOpts);
+      h.add(`${scan.fingerprint}\n`);
+      below.set(e, () => scan.entries());
+    }
+    stat = h.hex();
+  } else {
+    for (const e of top) if (e.type === 'dir') below.set(e, () => collect(ctx.walk(e.path, walkOpts)));
+  }
+  const compute = async (): Promise<{ digest: string; files: () => Record<string, string> }> => sortedWithDigest(await describeAll({ ctx, top, below }, o));
+  const known = stat === undefined ? undefined : o.cache.selection(stat);
+  if (known !== undefined) {
+    let files: Promise<Record<string, string>> | undefined;
+    return { digest: known, files: () => (files ??= compute().then((r) => r.files())) };
+  }
+  const r = await compute();
+  if (stat !== undefined) o.cache.rememberSelection(stat, r.digest);
+  let files: Record<string, string> | undefined;
+  return { digest: r.digest, files: async () => (files ??= r.files()) };
+}
+
+/** The files map of a selection: path → description (type, permissions, owner, link target, content hash). */
+export async function hashSelection(ctx: BuildContext, sources: readonly string[], o: HashSelectionOptions): Promise<Record<string, string>> {
+  return (await digestSelection(ctx, sources, o)).files();
 }

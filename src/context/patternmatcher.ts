@@ -224,6 +224,20 @@ export class PatternMatcher {
   }
 
   /**
+   * True when no pattern can change the result for anything below `dir`, given the directory's
+   * own walk state `info`: every pattern that did not match it has a literal start that no path
+   * below it has. Everything below an included directory is then included without matching.
+   */
+  quietUnder(dir: string, info: MatchInfo | undefined): boolean {
+    const dirSlash = dir + '/';
+    return this.patterns.every((pat, i) => {
+      if (info?.[i]) return true;
+      const lit = literalStart(pat.text);
+      return !dirSlash.startsWith(lit) && !lit.startsWith(dirSlash);
+    });
+  }
+
+  /**
    * Whether a walk must still enter an excluded directory because an exception might
    * re-include something below it (fsutil's rule: any exception with wildcards, or one whose
    * literal text lies under the directory).
@@ -239,6 +253,12 @@ export class PatternMatcher {
     }
     return false;
   }
+}
+
+/** The text a pattern's matches must start with: everything before its first special character. */
+function literalStart(p: string): string {
+  const i = p.search(/[*?[\]\\]/);
+  return i < 0 ? p : p.slice(0, i);
 }
 
 export function withoutTrailingGlob(p: string): string {

@@ -40,6 +40,32 @@ export interface WalkOptions {
   enter?: (dir: ContextEntry) => boolean;
 }
 
+/** An entry below a scanned directory: only what content hashing needs. */
+export interface ScanEntry {
+  /** Relative to the root, as ContextEntry.path. */
+  path: string;
+  type: EntryType;
+  /** Permission bits (st_mode & 0o7777). */
+  perm: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** `dev:ino:size:mtimeNs:ctimeNs`, the same signature as ContextEntry.sig. */
+  sig?: string;
+  linkTarget?: string;
+}
+
+/** A stat-only pass over what walk() would yield below a directory. */
+export interface StatScan {
+  /**
+   * Hex digest of every such entry's name, type, mode, owner, size, device, inode, mtime, ctime
+   * and link target: equal fingerprints mean equal contents, as far as a stat cache can tell.
+   */
+  fingerprint: string;
+  /** The entries themselves, in no particular order. */
+  entries(): Promise<ScanEntry[]>;
+}
+
 /**
  * A tree that COPY/ADD reads from: the build context (read in place, filtered by
  * .dockerignore) or a materialized stage/image rootfs (`COPY --from`).
@@ -62,4 +88,6 @@ export interface BuildContext {
   select(sources: string[], opts?: WalkOptions): Promise<ContextEntry[]>;
   /** All non-excluded entries strictly below a directory, depth-first in byte order. */
   walk(relDir: string, opts?: WalkOptions): AsyncIterable<ContextEntry>;
+  /** The entries walk() yields below a directory, from stats alone (for hashing). */
+  scanBelow?(relDir: string, opts?: { signal?: AbortSignal }): Promise<StatScan>;
 }

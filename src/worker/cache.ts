@@ -2,7 +2,7 @@
 import { blake3Hex, canonicalJson } from '../core/index.js';
 import type { CachePreimage, CacheRecord, CacheStore } from '../content/index.js';
 import path from 'node:path';
-import { hashSelection, openRootfsSource, StatCache } from '../context/index.js';
+import { digestSelection, filesDigest, openRootfsSource, StatCache, type SelectionDigest } from '../context/index.js';
 import { withView } from './step.js';
 import type { Op, Vertex } from '../graph/index.js';
 import type { CacheLookup, OpResult } from '../solver/index.js';
@@ -32,8 +32,22 @@ function keyedOp(op: Op): Record<string, unknown> {
   return { ...op };
 }
 
+/** Files a step reads: their digest enters the key, the map itself only explanations. */
+type FileSet = SelectionDigest;
+
+/** Several reads as one set: keys prefixed by context name; the digest covers each part's digest. */
+function combine(parts: ReadonlyArray<{ prefix: string; set: FileSet }>): FileSet {
+  let files: Promise<Record<string, string>> | undefined;
+  const load = async (): Promise<Record<string, string>> => {
+    const out: Record<string, string> = {};
+    for (const p of parts) for (const [k, v] of Object.entries(await p.set.files())) out[p.prefix + k] = v;
+    return out;
+  };
+  return { digest: blake3Hex(JSON.stringify(parts.map((p) => [p.prefix, p.set.digest]))), files: () => (files ??= load()) };
+}
+
 /** Context files an op reads: COPY/ADD sources and bind/cache mounts from a context. */
-async function readFiles(d: CacheDeps, op: Op, signal: AbortSignal): Promise<Record<string, string> | undefined> {
+async function readFiles(d: CacheDeps, op: Op, signal: AbortSignal): Promise<FileSet | undefined> {
   const reads: Array<{ context: string; sources: string[]; exclude: string[] }> = [];
   if (op.type === 'file' && op.action.kind === 'copy' && op.action.from.type === 'context' && op.action.sources.length > 0) {
     reads.push({ context: op.action.from.name, sources: op.action.sources, exclude: op.action.exclude });
@@ -46,22 +60,16 @@ async function readFiles(d: CacheDeps, op: Op, signal: AbortSignal): Promise<Rec
     }
   }
   if (reads.length === 0) return undefined;
-  let files: Record<string, string> | undefined;
+  const parts: Array<{ prefix: string; set: FileSet }> = [];
   for (const r of reads) {
     const ctx = d.worker.contexts.get(r.context);
     const cache = d.statCaches.get(r.context);
     if (!ctx || !cache) continue;
-    const prefix = r.context ? `${r.context}:` : '';
-    const got = await hashSelection(ctx, r.sources, { exclude: r.exclude, cache, signal });
-    // The common case, one read of the main context, needs no copy (100k entries are slow to copy).
-    if (files === undefined && prefix === '') {
-      files = got;
-      continue;
-    }
-    files ??= {};
-    for (const [k, v] of Object.entries(got)) files[prefix + k] = v;
+    parts.push({ prefix: r.context ? `${r.context}:` : '', set: await digestSelection(ctx, r.sources, { exclude: r.exclude, cache, signal }) });
   }
-  return files ?? {};
+  // The common case, one read of the main context, is its selection as it is.
+  const [only] = parts;
+  return parts.length === 1 && only?.prefix === '' ? only.set : combine(parts);
 }
 
 /** Whether everything a record points at still exists (a record never outlives its data). */
@@ -74,7 +82,7 @@ async function usable(d: CacheDeps, rec: CacheRecord): Promise<boolean> {
 }
 
 /** For COPY --from: the content of exactly what the copy selects in the source step's filesystem. */
-async function selectedFromInput(d: CacheDeps, v: Vertex, inputs: readonly OpResult[], signal: AbortSignal): Promise<Record<string, string> | undefined> {
+async function selectedFromInput(d: CacheDeps, v: Vertex, inputs: readonly OpResult[], signal: AbortSignal): Promise<FileSet | undefined> {
   const op = v.op;
   if (op.type !== 'file' || op.action.kind !== 'copy' || op.action.from.type !== 'input') return undefined;
   const a = op.action;
@@ -83,43 +91,26 @@ async function selectedFromInput(d: CacheDeps, v: Vertex, inputs: readonly OpRes
   const name = v.inputs[index]?.meta.stage || 'source';
   const cacheFile = src?.snapshot ? path.join(d.snapshotHashDir ?? '', `${src.snapshot}.json`) : undefined;
   const statCache = await StatCache.open(d.snapshotHashDir ? cacheFile : undefined);
-  const got = await withView(d.worker, src, (dir) => hashSelection(openRootfsSource(dir), a.sources, { exclude: a.exclude, cache: statCache, signal }), signal);
+  // The view is gone afterwards: the files map is built while it is mounted.
+  const got = await withView(d.worker, src, async (dir) => {
+    const sel = await digestSelection(openRootfsSource(dir), a.sources, { exclude: a.exclude, cache: statCache, signal });
+    const files = await sel.files();
+    return { digest: sel.digest, files: async () => files };
+  }, signal);
   await statCache.save().catch(() => undefined);
-  const files: Record<string, string> = {};
-  for (const [k, h] of Object.entries(got)) files[`${name}:/${k}`] = h;
-  return files;
+  return combine([{ prefix: `${name}:/`, set: got }]);
 }
 
-/** Whether `k` is an array index, which JavaScript objects order numerically before other keys. */
-function isIndexKey(k: string): boolean {
-  return /^(?:0|[1-9]\d{0,9})$/.test(k) && Number(k) < 2 ** 32 - 1;
-}
+/** The files a preimage records, or their digest when only that is known. */
+type KeyPreimage = Pick<CachePreimage, 'op' | 'inputs' | 'files' | 'filesDigest'>;
 
 /**
- * canonicalJson of a flat string → string map, byte for byte, without building a sorted copy
- * (a context of 100k files makes that copy the slowest part of the key). Index-like keys come
- * first in numeric order, as in any object canonicalJson builds.
+ * blake3 of canonicalJson({ op, inputs, files }), where `files` is the digest of the files map
+ * (filesDigest) rather than the map: the key of a 100k-file COPY then costs no serialization.
  */
-export function canonicalFlatJson(files: Readonly<Record<string, string>>): string {
-  const keys0 = Object.keys(files);
-  const keys = [...keys0].sort();
-  const index = keys.filter(isIndexKey);
-  const ordered = index.length === 0 ? keys : [...index.sort((a, b) => Number(a) - Number(b)), ...keys.filter((k) => !isIndexKey(k))];
-  // A walk usually yields keys already in canonical order; then the map serializes as it is.
-  if (ordered.every((k, i) => k === keys0[i] && files[k] !== undefined)) return JSON.stringify(files);
-  const copy: Record<string, string> = {};
-  for (const k of ordered) {
-    const v = files[k];
-    if (v !== undefined) copy[k] = v;
-  }
-  return JSON.stringify(copy);
-}
-
-/** blake3 of canonicalJson({ op, inputs, files }), with the (possibly huge) files map serialized directly. */
-export function keyOf(pre: Pick<CachePreimage, 'op' | 'inputs' | 'files'>): string {
-  // canonicalJson orders the top level as files, inputs, op.
-  const files = pre.files ? canonicalFlatJson(pre.files) : 'null';
-  return blake3Hex(`{"files":${files},"inputs":${canonicalJson(pre.inputs)},"op":${canonicalJson(pre.op)}}`);
+export function keyOf(pre: KeyPreimage): string {
+  const files = pre.filesDigest ?? (pre.files ? filesDigest(pre.files) : null);
+  return blake3Hex(canonicalJson({ files, inputs: pre.inputs, op: pre.op }));
 }
 
 export interface BuildCache extends CacheLookup {
@@ -127,17 +118,32 @@ export interface BuildCache extends CacheLookup {
   prefetch(vertices: readonly Vertex[], signal: AbortSignal): void;
 }
 
+/** A key's preimage as computed: the files only as a set that can produce its map. */
+interface Computed {
+  pre: CachePreimage;
+  files?: FileSet;
+}
+
 export function createCacheLookup(d: CacheDeps): BuildCache {
-  const preimages = new Map<string, CachePreimage>();
-  const reads = new Map<string, Promise<Record<string, string> | undefined>>();
+  const preimages = new Map<string, Computed>();
+  const reads = new Map<string, Promise<FileSet | undefined>>();
   const now = d.now ?? (() => new Date());
-  const filesOf = (v: Vertex, signal: AbortSignal): Promise<Record<string, string> | undefined> => {
+  const filesOf = (v: Vertex, signal: AbortSignal): Promise<FileSet | undefined> => {
     let p = reads.get(v.digest);
     if (!p) {
       p = readFiles(d, v.op, signal);
       reads.set(v.digest, p);
     }
     return p;
+  };
+  /** The full preimage for explanations and records: both keys' files, as maps. */
+  const fullPreimage = async (key: string, contentKey: string | undefined): Promise<CachePreimage | undefined> => {
+    const c = preimages.get(key);
+    if (!c) return undefined;
+    const content = contentKey !== undefined ? preimages.get(contentKey) : undefined;
+    if (!c.files && !content?.files) return c.pre;
+    const files = { ...((await c.files?.files()) ?? {}), ...((await content?.files?.files()) ?? {}) };
+    return { ...c.pre, files };
   };
   return {
     prefetch(vertices, signal) {
@@ -148,10 +154,10 @@ export function createCacheLookup(d: CacheDeps): BuildCache {
       const files = await locate(v, () => filesOf(v, signal));
       const pre: CachePreimage = {
         op: keyedOp(v.op), inputs: [...inputKeys], inputNames: v.inputs.map((i) => i.meta.name),
-        ...(files ? { files } : {}),
+        ...(files ? { filesDigest: files.digest } : {}),
       };
       const key = keyOf(pre);
-      preimages.set(key, pre);
+      preimages.set(key, { pre, ...(files ? { files } : {}) });
       return key;
     },
     async contentKey(v, inputKeys, inputs, signal) {
@@ -160,14 +166,14 @@ export function createCacheLookup(d: CacheDeps): BuildCache {
       // The source step's key is replaced by the content it contributes; the parent's stays.
       const pre: CachePreimage = {
         op: keyedOp(v.op), inputs: inputKeys.slice(0, 1), inputNames: v.inputs.slice(0, 1).map((i) => i.meta.name),
-        files: from,
+        filesDigest: from.digest,
       };
       const key = `c${keyOf(pre)}`.slice(0, 64);
-      preimages.set(key, pre);
+      preimages.set(key, { pre, files: from });
       return key;
     },
-    async get(key, v) {
-      const rec = await d.store.get(key);
+    async get(key) {
+      const rec = await d.store.get(key, { files: false });
       if (rec && (await usable(d, rec))) {
         await d.store.touch(key, now());
         return { key: rec.aliasOf ?? key, result: rec.result };
@@ -178,23 +184,23 @@ export function createCacheLookup(d: CacheDeps): BuildCache {
     },
     async miss(v, key, contentKey) {
       if (!d.onMiss) return;
-      const pre = preimages.get(key);
-      const content = contentKey !== undefined ? preimages.get(contentKey) : undefined;
-      if (!pre) return;
       // Explain with everything known: the files read from the context and from other stages.
-      const merged: CachePreimage = content ? { ...pre, files: { ...(pre.files ?? {}), ...(content.files ?? {}) } } : pre;
+      const merged = await fullPreimage(key, contentKey);
+      if (!merged) return;
       d.onMiss(v, merged, v.meta.step ? await d.store.latestForStep(v.meta.step) : undefined);
     },
     async put(key, v, result: OpResult, contentKey) {
-      const pre = preimages.get(key);
+      const pre = await fullPreimage(key, contentKey);
       if (!pre) return;
-      const content = contentKey !== undefined ? preimages.get(contentKey) : undefined;
       const t = now().toISOString();
       const rec: CacheRecord = {
         key, step: v.meta.step ?? v.digest, name: v.meta.name, text: v.meta.text,
         ...(v.meta.location ? { location: { file: v.meta.location.file, line: v.meta.location.line } } : {}),
-        result: { ...(result.snapshot !== undefined ? { snapshot: result.snapshot } : {}), ...(result.layer ? { layer: result.layer } : {}), ...(result.image ? { image: result.image } : {}) },
-        preimage: content ? { ...pre, files: { ...(pre.files ?? {}), ...(content.files ?? {}) } } : pre,
+        result: {
+          ...(result.snapshot !== undefined ? { snapshot: result.snapshot } : {}), ...(result.layer ? { layer: result.layer } : {}), ...(result.image ? { image: result.image } : {}),
+          ...(result.created !== undefined ? { created: result.created } : {}),
+        },
+        preimage: pre,
         size: result.layer?.size ?? 0, created: t, lastUsed: t,
       };
       if (contentKey !== undefined) await d.store.put({ ...rec, key: contentKey, aliasOf: key });

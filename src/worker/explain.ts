@@ -80,6 +80,10 @@ export function explainMiss(v: Vertex, now: CachePreimage, before: CacheRecord |
   const LIMIT = 20;
   reasons.push(...fileReasons.slice(0, LIMIT));
   if (fileReasons.length > LIMIT) reasons.push(`… and ${fileReasons.length - LIMIT} more changed files`);
+  // The earlier map may be gone (its side file lost) while its digest says the files differ.
+  if (fileReasons.length === 0 && (!prev.files || !now.files) && prev.filesDigest !== undefined && now.filesDigest !== undefined && prev.filesDigest !== now.filesDigest) {
+    reasons.push('the files read by this step changed');
+  }
   if (reasons.length === 0) {
     for (const [i, k] of now.inputs.entries()) {
       if (prev.inputs[i] !== k) reasons.push(`parent step changed: ${now.inputNames[i] ?? `input ${i}`}`);
