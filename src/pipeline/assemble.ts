@@ -59,11 +59,45 @@ function orderedConfig(img: ImageConfigFile, diffIds: Digest[], history: History
   return doc;
 }
 
+/** A history entry on its way into the config; `made` is when its layer was first made. */
+interface Stamped {
+  entry: HistoryEntry;
+  own: boolean;
+  made?: string | undefined;
+}
+
+/** Times for the image: `now` (or SOURCE_DATE_EPOCH, which `fixed` says, and then is used for everything). */
+export interface ImageTimes {
+  now: string;
+  fixed: boolean;
+  /** The base image's `created`, for an image that adds no layer of its own. */
+  base?: string | undefined;
+}
+
+/**
+ * Without SOURCE_DATE_EPOCH a step's history entry carries the time its result was first made
+ * (kept in its cache record), and the image's `created` is the newest of those; entries without
+ * a layer take the time of the layer before them. So a rebuild served entirely from cache is the
+ * same image, byte for byte, as BuildKit's is.
+ */
+function stampTimes(history: Stamped[], t: ImageTimes): string {
+  if (t.fixed) return t.now;
+  const made = history.flatMap((h) => (h.made !== undefined ? [h.made] : []));
+  const image = made.length > 0 ? made.reduce((a, b) => (b > a ? b : a)) : (t.base ?? t.now);
+  let last: string | undefined;
+  for (const h of history) {
+    if (h.made !== undefined) last = h.made;
+    // Entries inherited from a base image keep their own times.
+    if (h.own) h.entry.created = h.made ?? last ?? image;
+  }
+  return image;
+}
+
 export async function assembleImage(
   content: ContentStore,
   target: StagePlan,
   results: ReadonlyMap<string, OpResult>,
-  created: string,
+  times: ImageTimes,
 ): Promise<AssembledImage> {
   const layers: Descriptor[] = [];
   const diffIds: Digest[] = [];
@@ -72,10 +106,10 @@ export async function assembleImage(
     for (const l of m.layers) layers.push({ mediaType: LAYER_TYPES[l.mediaType] ?? l.mediaType, digest: l.digest, size: l.size });
     diffIds.push(...target.base.config.rootfs.diff_ids);
   }
-  const history: HistoryEntry[] = [];
+  const stamped: Stamped[] = [];
   for (const h of target.history) {
     if (!h.vertex) {
-      history.push(h.entry);
+      stamped.push({ entry: { ...h.entry }, own: h.own === true });
       continue;
     }
     const r = results.get(h.vertex.digest);
@@ -84,9 +118,11 @@ export async function assembleImage(
       layers.push({ mediaType: r.layer.mediaType, digest: r.layer.digest, size: r.layer.size });
       diffIds.push(r.layer.diffId);
       const { empty_layer: _drop, ...rest } = h.entry;
-      history.push(rest);
-    } else history.push({ ...h.entry, empty_layer: true });
+      stamped.push({ entry: rest, own: true, made: r.created ?? times.now });
+    } else stamped.push({ entry: { ...h.entry, empty_layer: true }, own: true });
   }
+  const created = stampTimes(stamped, { ...times, base: target.base?.config.created });
+  const history = stamped.map((h) => h.entry);
   const img: ImageConfigFile = { ...target.image, created };
   const configBytes = Buffer.from(JSON.stringify(orderedConfig(img, diffIds, history)));
   const cfg = await content.putBuffer(configBytes);

@@ -170,7 +170,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
       ...(o.signal ? { signal: o.signal } : {}),
     });
     for (const sc of statCaches.values()) await sc.save();
-    const image = await assembleImage(content, p.target, results, created);
+    const image = await assembleImage(content, p.target, results, { now: created, fixed: o.sourceDateEpoch !== undefined });
     // Layers that came from an imported cache are fetched now: outputs and tags need every blob.
     await deps.ensureBlobs?.(image.layers, o.signal);
 

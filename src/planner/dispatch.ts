@@ -11,7 +11,7 @@ export type { DispatchContext } from './stage-state.js';
 const COMMENT = 'tsbuild.dockerfile.v0';
 
 function record(s: StageState, ctx: DispatchContext, createdBy: string, v?: Vertex): void {
-  s.history.push({ entry: { created: ctx.opts.created, created_by: createdBy, comment: COMMENT, ...(v ? {} : { empty_layer: true }) }, ...(v ? { vertex: v } : {}) });
+  s.history.push({ entry: { created: ctx.opts.created, created_by: createdBy, comment: COMMENT, ...(v ? {} : { empty_layer: true }) }, own: true, ...(v ? { vertex: v } : {}) });
 }
 
 function addLayerStep(s: StageState, op: Op, extraInputs: Vertex[], text: string, location: SourceLocation, extraMeta: Partial<VertexMeta> = {}): Vertex {

@@ -46,6 +46,8 @@ export interface PlanOptions {
 export interface PlannedHistory {
   entry: HistoryEntry;
   vertex?: Vertex;
+  /** Written by an instruction of this build (not inherited from a base image's config). */
+  own?: boolean;
 }
 
 export interface StagePlan {

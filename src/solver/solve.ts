@@ -78,10 +78,11 @@ export async function solve(roots: readonly Vertex[], opts: SolveOptions): Promi
     const started = Date.now();
     opts.progress.emit({ type: 'step', id: v.digest, name: v.meta.name, status: 'started' });
     try {
-      const result = await opts.runner.run(v, inputResults, {
+      const ran = await opts.runner.run(v, inputResults, {
         signal,
         log: (stream, data) => opts.progress.emit({ type: 'log', id: v.digest, stream, data: typeof data === 'string' ? data : data.toString('utf8') }),
       });
+      const result: OpResult = { ...ran, created: ran.created ?? new Date().toISOString() };
       if (opts.cache) await opts.cache.put(key, v, result, contentKey);
       results.set(v.digest, result);
       opts.onSolved?.(v, key, result);

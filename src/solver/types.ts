@@ -20,6 +20,11 @@ export interface OpResult {
   image?: { manifest: Digest };
   /** For results imported from a shared cache: every layer from the base up to this step, unpacked on first use. */
   chain?: LayerInfo[];
+  /**
+   * When this result was first made (ISO 8601): set by the solver when the step runs, kept in its
+   * cache record, so a rebuild served from cache reports the original time (as BuildKit does).
+   */
+  created?: string;
 }
 
 export type StepStatus = 'started' | 'cached' | 'done' | 'error';
