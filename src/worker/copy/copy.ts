@@ -67,7 +67,7 @@ class CopyRun {
       return 1;
     }
     if (e.type === 'dir') return this.copier.copyDirContents(e, await this.destDir(), filter);
-    this.copier.copyLeaf(e, await this.leafTarget(path.posix.basename(e.matched)));
+    await this.copier.copyLeaf(e, await this.leafTarget(path.posix.basename(e.matched)));
     return 1;
   }
 

@@ -1,7 +1,13 @@
 // Applying owner, mode and timestamps to copied entries (in the order that keeps set-id bits).
-import { promises as fsp } from 'node:fs';
+import { chmodSync, chownSync, promises as fsp, utimesSync } from 'node:fs';
 
 const isRoot = process.getuid?.() === 0;
+
+/** Without root privileges a refused ownership change is tolerated; anything else is rethrown. */
+export function tolerateChownError(e: unknown): void {
+  if (!isRoot && (e as NodeJS.ErrnoException).code === 'EPERM') return;
+  throw e;
+}
 
 /** lchown/chown; without root privileges a refused ownership change is tolerated. */
 export async function chownEntry(target: string, owner: { uid: number; gid: number }, isSymlink: boolean): Promise<void> {
@@ -9,8 +15,7 @@ export async function chownEntry(target: string, owner: { uid: number; gid: numb
     if (isSymlink) await fsp.lchown(target, owner.uid, owner.gid);
     else await fsp.chown(target, owner.uid, owner.gid);
   } catch (e) {
-    if (!isRoot && (e as NodeJS.ErrnoException).code === 'EPERM') return;
-    throw e;
+    tolerateChownError(e);
   }
 }
 
@@ -22,7 +27,8 @@ export interface Meta {
   mtimeNs: bigint;
 }
 
-function seconds(ns: bigint): number {
+/** Timestamps as the fs API takes them (fractional seconds). */
+export function seconds(ns: bigint): number {
   return Number(ns) / 1e9;
 }
 
@@ -37,4 +43,20 @@ export async function applyMeta(target: string, m: Meta, isSymlink: boolean): Pr
   await chownEntry(target, m.owner, isSymlink);
   if (!isSymlink) await fsp.chmod(target, m.perm);
   await setTimes(target, m, isSymlink);
+}
+
+/** applyMeta for a non-symlink, without the thread pool (for many small entries in a row). */
+export function applyMetaSync(target: string, m: Meta): void {
+  try {
+    chownSync(target, m.owner.uid, m.owner.gid);
+  } catch (e) {
+    tolerateChownError(e);
+  }
+  chmodSync(target, m.perm);
+  utimesSync(target, seconds(m.atimeNs), seconds(m.mtimeNs));
+}
+
+/** setTimes for a non-symlink, without the thread pool. */
+export function setTimesSync(target: string, m: Pick<Meta, 'atimeNs' | 'mtimeNs'>): void {
+  utimesSync(target, seconds(m.atimeNs), seconds(m.mtimeNs));
 }

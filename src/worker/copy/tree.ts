@@ -1,17 +1,20 @@
 // Copying entries and directory trees from a BuildContext into a host directory, cp -a style.
 import { constants, promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import PQueue from 'p-queue';
-import { TsbuildError, throwIfAborted } from '../../core/index.js';
-import type { BuildContext, ContextEntry, MatchInfo, PatternMatcher } from '../../context/index.js';
-import { match } from '../../context/index.js';
+import { throwIfAborted } from '../../core/index.js';
+import type { BuildContext, ContextEntry } from '../../context/index.js';
 import type { ModeChange } from './chmod.js';
-import { applyMeta, setTimes, type Meta } from './meta.js';
+import { FilterWalk, type TreeFilter } from './filter.js';
+import { clearLeafTarget, makeSpecial } from './leaf-async.js';
+import { copyFileSync, copySymlinkSync, dirGid, linkSyncTo, makeDirSync, SYNC_MAX_BYTES, type LeafMeta } from './leaf-sync.js';
+import { applyMeta, applyMetaSync, setTimesSync, type Meta } from './meta.js';
 
-const run = promisify(execFile);
 const CONCURRENCY = 16;
+/** Synchronous work between two turns of the event loop (signals, progress, queued copies). */
+const YIELD_EVERY_FILES = 256;
+const YIELD_EVERY_BYTES = 16 * 1024 * 1024;
+
+export type { TreeFilter } from './filter.js';
 
 export interface Owner {
   uid: number;
@@ -23,32 +26,39 @@ export interface CopierOptions {
   chown?: Owner;
   chmod?: ModeChange;
   signal?: AbortSignal;
-}
-
-/** Filters applied below a directory source, relative to it (BuildKit's include/exclude). */
-export interface TreeFilter {
-  exclude?: PatternMatcher;
-  include?: PatternMatcher;
-}
-
-interface FilterState {
-  excluded: boolean;
-  included: boolean;
-  excludeInfo: MatchInfo | undefined;
-  includeInfo: MatchInfo | undefined;
+  /** Regular files up to this size are copied synchronously (default SYNC_MAX_BYTES); below 0, nothing is. */
+  syncMaxBytes?: number;
 }
 
 /**
- * One COPY/ADD instruction's copy work. Leaves are copied with bounded concurrency;
- * directory metadata is applied last (deepest first) so that writing children cannot
- * disturb directory mtimes or trip over read-only modes. Call finish() at the end.
+ * One COPY/ADD instruction's copy work. Directories, symlinks and small files are copied
+ * synchronously as the walk yields them (a thread-pool round trip per syscall costs more than
+ * the syscall); large files, special files and heredocs are queued with bounded concurrency.
+ * Directory metadata is applied last (deepest first) so that writing children cannot disturb
+ * directory mtimes or trip over read-only modes. Call finish() at the end.
  */
 export class Copier {
   files = 0;
   bytes = 0;
   private readonly queue = new PQueue({ concurrency: CONCURRENCY });
+  /** dev:ino → first copy of a multiply-linked file made by the queue. */
   private readonly firstLink = new Map<string, Promise<string>>();
+  /** dev:ino → first copy of a multiply-linked file made synchronously. */
+  private readonly syncLink = new Map<string, string>();
+  /** Targets of queued copies that have not finished. */
+  private readonly queued = new Set<string>();
+  /**
+   * Directory → whether entries created in it get the creator's group. Directories are only
+   * chowned in finish(), so the answer holds for the whole copy.
+   */
+  private readonly creatorGroup = new Map<string, boolean>();
+  private lastDir: string | undefined;
+  private lastDirCreatorGroup = false;
   private readonly dirMeta: Array<{ target: string; meta: Meta; timesOnly: boolean }> = [];
+  private readonly euid = process.geteuid?.() ?? -1;
+  private readonly egid = process.getegid?.() ?? -1;
+  private sinceYieldFiles = 0;
+  private sinceYieldBytes = 0;
   private failure: unknown;
 
   constructor(private readonly opts: CopierOptions) {}
@@ -60,19 +70,95 @@ export class Copier {
     return { owner, perm, atimeNs: e.atimeNs, mtimeNs: e.mtimeNs };
   }
 
+  /** Which metadata calls a leaf created at `target` needs besides mode and times. */
+  private leafMeta(m: Meta, target: string): LeafMeta {
+    const chown = m.owner.uid !== this.euid || m.owner.gid !== this.egid || !this.creatorGroupAt(target);
+    return { owner: m.owner, perm: m.perm, atimeNs: m.atimeNs, mtimeNs: m.mtimeNs, chown };
+  }
+
+  /**
+   * Whether a new entry at `target` gets the creator's group. It takes its directory's group
+   * (set-gid directory, grpid mount) or the creator's; when those agree, no question remains.
+   */
+  private creatorGroupAt(target: string): boolean {
+    const cut = target.lastIndexOf('/');
+    // Consecutive leaves mostly share a directory.
+    if (this.lastDir !== undefined && this.lastDir.length === cut && target.startsWith(this.lastDir)) return this.lastDirCreatorGroup;
+    const dir = target.slice(0, cut) || '/';
+    let same = this.creatorGroup.get(dir);
+    if (same === undefined) {
+      same = dirGid(dir) === this.egid;
+      this.creatorGroup.set(dir, same);
+    }
+    this.lastDir = dir;
+    this.lastDirCreatorGroup = same;
+    return same;
+  }
+
+  private syncable(e: ContextEntry): boolean {
+    if (e.type === 'symlink') return (this.opts.syncMaxBytes ?? 0) >= 0;
+    if (e.type !== 'file' || e.size > (this.opts.syncMaxBytes ?? SYNC_MAX_BYTES)) return false;
+    return e.nlink <= 1 || !this.firstLink.has(`${e.dev}:${e.ino}`);
+  }
+
+  /** Copies a non-directory entry to `target`, replacing a non-directory there. */
+  async copyLeaf(e: ContextEntry, target: string): Promise<void> {
+    if (!this.syncable(e)) {
+      this.queueLeaf(e, target);
+      return;
+    }
+    // A queued copy to the same path must land first, as it came first.
+    if (this.queued.has(target)) {
+      await this.queue.onIdle();
+      this.check();
+    }
+    this.copyLeafNow(e, target);
+    if (++this.sinceYieldFiles >= YIELD_EVERY_FILES || this.sinceYieldBytes >= YIELD_EVERY_BYTES) await this.breathe();
+  }
+
+  private copyLeafNow(e: ContextEntry, target: string): void {
+    const meta = this.metaOf(e);
+    if (e.type === 'symlink') {
+      copySymlinkSync(e.linkTarget ?? '', target, this.leafMeta(meta, target));
+    } else {
+      const key = e.nlink > 1 ? `${e.dev}:${e.ino}` : undefined;
+      const first = key === undefined ? undefined : this.syncLink.get(key);
+      if (first !== undefined) {
+        linkSyncTo(first, target, meta);
+      } else {
+        copyFileSync(e.abs, target, this.leafMeta(meta, target));
+        this.bytes += e.size;
+        this.sinceYieldBytes += e.size;
+        if (key !== undefined) this.syncLink.set(key, target);
+      }
+    }
+    this.files++;
+  }
+
+  /** Lets the event loop run (signals, progress, queued copies) and stops when aborted. */
+  private async breathe(): Promise<void> {
+    this.sinceYieldFiles = 0;
+    this.sinceYieldBytes = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(this.opts.signal);
+    this.check();
+  }
+
   /** Queues the copy of a non-directory entry to `target`, replacing a non-directory there. */
-  copyLeaf(e: ContextEntry, target: string): void {
+  private queueLeaf(e: ContextEntry, target: string): void {
     let linkSource: Promise<string> | undefined;
     let first: { resolve: (p: string) => void; reject: (err: unknown) => void } | undefined;
     if (e.type === 'file' && e.nlink > 1) {
       const key = `${e.dev}:${e.ino}`;
-      linkSource = this.firstLink.get(key);
+      const synced = this.syncLink.get(key);
+      linkSource = synced !== undefined ? Promise.resolve(synced) : this.firstLink.get(key);
       if (!linkSource) {
         const p = new Promise<string>((resolve, reject) => (first = { resolve, reject }));
         p.catch(() => undefined);
         this.firstLink.set(key, p);
       }
     }
+    this.queued.add(target);
     void this.queue
       .add(async () => {
         throwIfAborted(this.opts.signal);
@@ -97,13 +183,15 @@ export class Copier {
         first?.reject(err);
         this.failure ??= err;
         this.queue.clear();
-      });
+      })
+      .finally(() => this.queued.delete(target));
   }
 
   /** Writes a file given by content (COPY heredocs): mode 0644 before --chmod, mtime now. */
   writeInline(content: string, target: string): void {
     const now = BigInt(Date.now()) * 1_000_000n;
     const perm = this.opts.chmod ? this.opts.chmod.apply(0o644, false) : 0o644;
+    this.queued.add(target);
     void this.queue
       .add(async () => {
         await clearLeafTarget(target);
@@ -115,19 +203,13 @@ export class Copier {
       .catch((err: unknown) => {
         this.failure ??= err;
         this.queue.clear();
-      });
+      })
+      .finally(() => this.queued.delete(target));
   }
 
   /** Creates (or, for a nested existing directory, takes over) a directory at `target`. */
-  private async makeDir(e: ContextEntry, target: string): Promise<void> {
-    let st;
-    try {
-      st = await fsp.lstat(target);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (st && !st.isDirectory()) throw new TsbuildError('TSB2107', `cannot copy directory ${e.matched} onto non-directory ${target}`);
-    if (!st) await fsp.mkdir(target, { mode: 0o700 });
+  private makeDir(e: ContextEntry, target: string): void {
+    makeDirSync(target, e.matched);
     this.dirMeta.push({ target, meta: this.metaOf(e), timesOnly: false });
   }
 
@@ -138,59 +220,44 @@ export class Copier {
    */
   async copyDirContents(top: ContextEntry, targetDir: string, filter: TreeFilter = {}): Promise<number> {
     this.dirMeta.push({ target: targetDir, meta: this.metaOf(top), timesOnly: true });
-    const states = new Map<string, FilterState>();
+    const fw = new FilterWalk(filter);
     const seenDirs = new Map<string, ContextEntry>();
     const created = new Set<string>(['']);
     const prefix = top.path === '.' ? '' : top.path + '/';
-    const relOf = (e: ContextEntry): string => e.path.slice(prefix.length);
-
-    const stateFor = (rel: string): FilterState => {
-      const hit = states.get(rel);
-      if (hit) return hit;
-      const slash = rel.lastIndexOf('/');
-      const parent = slash < 0 ? undefined : stateFor(rel.slice(0, slash));
-      const ex = filter.exclude?.matchesUsingParentResults(rel, parent?.excludeInfo);
-      const inc = filter.include?.matchesUsingParentResults(rel, parent?.includeInfo);
-      const s: FilterState = {
-        excluded: ex?.matched ?? false,
-        included: inc ? inc.matched : true,
-        excludeInfo: ex?.info,
-        includeInfo: inc?.info,
-      };
-      states.set(rel, s);
-      return s;
-    };
-    const enter = (dir: ContextEntry): boolean => {
-      const rel = relOf(dir);
-      const s = stateFor(rel);
-      if (s.excluded && !(filter.exclude?.hasExclusions ?? false)) return false;
-      if (!s.included && filter.include && !couldMatchBelow(filter.include, rel)) return false;
-      return true;
+    const into = targetDir.endsWith('/') ? targetDir : targetDir + '/';
+    const walkOpts = {
+      ...(fw.empty ? {} : { enter: (dir: ContextEntry): boolean => fw.enter(dir.path.slice(prefix.length)) }),
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     };
 
     let copied = 0;
-    for await (const e of this.opts.source.walk(top.path, { enter, ...(this.opts.signal ? { signal: this.opts.signal } : {}) })) {
+    for await (const e of this.opts.source.walk(top.path, walkOpts)) {
       if (this.failure) break;
-      const rel = relOf(e);
-      if (e.type === 'dir') seenDirs.set(rel, e);
-      const s = stateFor(rel);
-      if (s.excluded || !s.included) continue;
-      // Parents skipped by the filters are created now that something inside them is copied.
-      const parts = rel.split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const anc = parts.slice(0, i).join('/');
-        if (created.has(anc)) continue;
-        const ancEntry = seenDirs.get(anc);
-        if (!ancEntry) throw new Error(`internal: walk yielded ${e.path} before its parent`);
-        await this.makeDir(ancEntry, path.join(targetDir, anc));
-        created.add(anc);
+      const rel = e.path.slice(prefix.length);
+      const isDir = e.type === 'dir';
+      if (!fw.empty) {
+        if (isDir) seenDirs.set(rel, e);
+        if (fw.skips(rel, isDir)) continue;
+        // Parents skipped by the filters are created now that something inside them is copied.
+        const slash = rel.lastIndexOf('/');
+        if (slash >= 0 && !created.has(rel.slice(0, slash))) {
+          const parts = rel.split('/');
+          for (let i = 1; i < parts.length; i++) {
+            const anc = parts.slice(0, i).join('/');
+            if (created.has(anc)) continue;
+            const ancEntry = seenDirs.get(anc);
+            if (!ancEntry) throw new Error(`internal: walk yielded ${e.path} before its parent`);
+            this.makeDir(ancEntry, into + anc);
+            created.add(anc);
+          }
+        }
       }
-      const target = path.join(targetDir, rel);
-      if (e.type === 'dir') {
-        await this.makeDir(e, target);
-        created.add(rel);
+      const target = into + rel;
+      if (isDir) {
+        this.makeDir(e, target);
+        if (!fw.empty) created.add(rel);
       } else {
-        this.copyLeaf(e, target);
+        await this.copyLeaf(e, target);
       }
       copied++;
     }
@@ -205,8 +272,9 @@ export class Copier {
     for (let i = this.dirMeta.length - 1; i >= 0; i--) {
       const d = this.dirMeta[i];
       if (!d) continue;
-      if (d.timesOnly) await setTimes(d.target, d.meta, false);
-      else await applyMeta(d.target, d.meta, false);
+      if (d.timesOnly) setTimesSync(d.target, d.meta);
+      else applyMetaSync(d.target, d.meta);
+      if (++this.sinceYieldFiles >= YIELD_EVERY_FILES) await this.breathe();
     }
   }
 
@@ -226,52 +294,4 @@ export class Copier {
   check(): void {
     if (this.failure) throw this.failure;
   }
-}
-
-async function clearLeafTarget(target: string): Promise<void> {
-  let st;
-  try {
-    st = await fsp.lstat(target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (st.isDirectory()) throw new TsbuildError('TSB2107', `cannot replace directory ${target} with a non-directory`);
-  await fsp.unlink(target);
-}
-
-/** Device nodes and FIFOs; sockets are not reproducible and are skipped. */
-async function makeSpecial(e: ContextEntry, target: string): Promise<void> {
-  const fmt = e.mode & 0o170000;
-  if (fmt === 0o010000) {
-    await run('mknod', [target, 'p']);
-    return;
-  }
-  if (fmt === 0o020000 || fmt === 0o060000) {
-    const major = Math.floor(e.rdev / 256) & 0xfff;
-    const minor = (e.rdev & 0xff) | ((Math.floor(e.rdev / 4096) & 0xfff00) >>> 0);
-    await run('mknod', [target, fmt === 0o020000 ? 'c' : 'b', String(major), String(minor)]);
-    return;
-  }
-  if (fmt === 0o140000) return;
-  throw new TsbuildError('TSB2107', `cannot copy special file ${e.matched}`);
-}
-
-/** Whether some include pattern could still match below `dir` (used to prune the walk). */
-function couldMatchBelow(include: PatternMatcher, dir: string): boolean {
-  const dparts = dir.split('/');
-  return include.patterns.some((p) => {
-    if (p.exclusion) return false;
-    const comps = p.text.split('/');
-    for (let i = 0; i < dparts.length; i++) {
-      const c = comps[i];
-      if (c === undefined || c.includes('**')) return true;
-      try {
-        if (!match(c, dparts[i] as string)) return false;
-      } catch {
-        return true;
-      }
-    }
-    return true;
-  });
 }
