@@ -1,5 +1,5 @@
 // Build cache records: cache key → step result, with what produced the key (to explain misses).
-import { promises as fsp } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { blake3Hex, fsyncDir, readJsonFile, tempName, writeFileAtomic, type Digest } from '../core/index.js';
 
@@ -99,23 +99,24 @@ export class CacheStore {
    */
   async get(key: string, opts: { files?: boolean } = {}): Promise<CacheRecord | undefined> {
     if (!/^[0-9a-f]{16,128}$/.test(key)) return undefined;
-    let fh: fsp.FileHandle;
+    // Synchronous: a record is small, and a no-op build reads one per step on its critical path.
+    let fd: number;
     try {
-      fh = await fsp.open(this.recordPath(key), 'r');
+      fd = openSync(this.recordPath(key), 'r');
     } catch {
       return undefined;
     }
     let rec: CacheRecord;
     try {
-      const st = await fh.stat();
-      rec = JSON.parse(await fh.readFile('utf8')) as CacheRecord;
+      const st = fstatSync(fd);
+      rec = JSON.parse(readFileSync(fd, 'utf8')) as CacheRecord;
       rec.lastUsed = lastUsedOf(st.mtimeMs);
       this.known.set(key, { step: rec.step, aliasOf: rec.aliasOf });
     } catch {
       // A torn or foreign file is treated as a miss, never as a result.
       return undefined;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     if (opts.files !== false && rec.preimage && rec.preimage.files === undefined) {
       const files = await readJsonFile<Record<string, string>>(this.filesPath(key)).catch(() => undefined);

@@ -1,6 +1,6 @@
 // Content-addressed blob store: sha256 blobs under <root>/blobs/sha256 with atomic, verified ingest.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { TsbuildError, abortError, fsyncDir, throwIfAborted, type Digest } from '../core/index.js';
@@ -72,9 +72,10 @@ export class ContentStore {
   }
 
   async info(d: Digest): Promise<BlobInfo | undefined> {
+    // One stat; synchronous because a thread-pool round trip costs more than the call itself.
     try {
-      const st = await fsp.stat(this.path(d));
-      return st.isFile() ? { digest: d, size: st.size } : undefined;
+      const st = statSync(this.path(d), { throwIfNoEntry: false });
+      return st?.isFile() ? { digest: d, size: st.size } : undefined;
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

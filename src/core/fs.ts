@@ -1,5 +1,5 @@
 // Crash-safe file writing: temp name in the same directory, fsync, rename, fsync the directory.
-import { promises as fsp, constants } from 'node:fs';
+import { promises as fsp, constants, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -54,9 +54,14 @@ export async function writeFileVisible(target: string, data: string | Uint8Array
   }
 }
 
+/**
+ * Reads a small JSON file (records, pointers, metadata). Read synchronously: one read from the
+ * page cache costs far less than the four thread-pool round trips of an async readFile, and a
+ * no-op build reads dozens of these in a row.
+ */
 export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as T;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

@@ -169,6 +169,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
       noCache: (v) => o.noCache || filter.has(v.meta.stage.toLowerCase()),
       ...(o.signal ? { signal: o.signal } : {}),
     });
+    await cache.settle();
     for (const sc of statCaches.values()) await sc.save();
     const image = await assembleImage(content, p.target, results, { now: created, fixed: o.sourceDateEpoch !== undefined });
     // Layers that came from an imported cache are fetched now: outputs and tags need every blob.

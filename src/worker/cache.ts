@@ -116,6 +116,8 @@ export function keyOf(pre: KeyPreimage): string {
 export interface BuildCache extends CacheLookup {
   /** Starts hashing what these steps read from the build contexts, in the background. */
   prefetch(vertices: readonly Vertex[], signal: AbortSignal): void;
+  /** Waits for the last-used marks of the records that hit (they are written in the background). */
+  settle(): Promise<void>;
 }
 
 /** A key's preimage as computed: the files only as a set that can produce its map. */
@@ -145,7 +147,11 @@ export function createCacheLookup(d: CacheDeps): BuildCache {
     const files = { ...((await c.files?.files()) ?? {}), ...((await content?.files?.files()) ?? {}) };
     return { ...c.pre, files };
   };
+  const touches: Array<Promise<void>> = [];
   return {
+    async settle() {
+      await Promise.all(touches.splice(0));
+    },
     prefetch(vertices, signal) {
       // Errors surface later, when the step asks for its key; here they are only observed.
       for (const v of vertices) filesOf(v, signal).catch(() => undefined);
@@ -175,7 +181,8 @@ export function createCacheLookup(d: CacheDeps): BuildCache {
     async get(key) {
       const rec = await d.store.get(key, { files: false });
       if (rec && (await usable(d, rec))) {
-        await d.store.touch(key, now());
+        // Marking the record used is off the critical path: `settle` waits for it.
+        touches.push(d.store.touch(key, now()).catch(() => undefined));
         return { key: rec.aliasOf ?? key, result: rec.result };
       }
       if (rec) await d.store.delete(key);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxPath, have } from '../helpers/env.js';
 import { tempDir, tsbuild } from '../helpers/cli.js';
 import { ensureDist, spawnCli } from '../helpers/dist.js';
+import { records } from './cache-helpers.js';
 
 interface StepEvent {
   type: 'step';
@@ -62,9 +63,13 @@ describe.skipIf(!have('root', 'overlay'))('cache end to end', () => {
     const first = await build();
     expect(first.code, first.stderr).toBe(0);
     expect(ran(first.stderr).length).toBeGreaterThanOrEqual(5);
+    const used = new Map((await records(root)).map((r) => [r.key, r.lastUsed]));
     const second = await build();
     expect(second.code, second.stderr).toBe(0);
     expect(ran(second.stderr)).toEqual([]);
+    // Every record that served a step was marked used by the time the build ended.
+    const after = await records(root);
+    expect(after.filter((r) => (used.get(r.key) ?? '') < r.lastUsed).length).toBeGreaterThanOrEqual(5);
     expect(steps(second.stderr).every((e) => e.status === 'cached')).toBe(true);
     expect(second.stderr.trim().split('\n').pop()).toMatch(/^\{"type":"result","digest":"sha256:[0-9a-f]{64}"/);
     // As with BuildKit, a rebuild served from cache is the same image: times come from the records.
