@@ -33,8 +33,13 @@ function cacheDir() {
 
 const dir = cacheDir();
 const st = fs.statSync(bundle, { bigint: true });
+// The install's path tells installs apart (each keeps its own cache); size, inode and mtime tell
+// builds of one install apart.
+let place = 0;
+for (let i = 0; i < bundle.length; i++) place = (Math.imul(place, 31) + bundle.charCodeAt(i)) >>> 0;
+const prefix = `code-${place.toString(36)}-`;
 const hash = `${st.size.toString(36)}.${st.ino.toString(36)}.${st.mtimeNs.toString(36)}`;
-const cacheFile = dir && path.join(dir, `code-${hash}-${command}.bin`);
+const cacheFile = dir && path.join(dir, `${prefix}${hash}-${command}.bin`);
 let cachedData;
 if (cacheFile) {
   try {
@@ -60,7 +65,7 @@ function saveCache(file) {
     fs.renameSync(tmp, file);
     const mine = path.basename(file);
     for (const name of fs.readdirSync(path.dirname(file))) {
-      if (name !== mine && name.startsWith('code-') && name.endsWith(`-${command}.bin`)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
+      if (name !== mine && name.startsWith(prefix) && name.endsWith(`-${command}.bin`)) fs.rmSync(path.join(path.dirname(file), name), { force: true });
     }
   } catch {
     // a cache that cannot be written only costs the next start some time

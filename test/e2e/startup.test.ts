@@ -35,7 +35,7 @@ describe('bin/tsbuild.js', () => {
     expect(first.status, first.stderr).toBe(0);
     const files = readdirSync(cache);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^code-[0-9a-z.]+-parse\.bin$/);
+    expect(files[0]).toMatch(/^code-[0-9a-z]+-[0-9a-z.]+-parse\.bin$/);
     const file = path.join(cache, files[0] ?? '');
     const good = readFileSync(file);
     expect(good.length).toBeGreaterThan(1000);
