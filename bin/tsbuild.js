@@ -73,5 +73,7 @@ function saveCache(file) {
 }
 
 mod.exports.run(argv).then((code) => {
-  process.exitCode = code;
+  // Everything the command does is awaited by run(), and stdout/stderr writes to files, pipes
+  // and terminals are synchronous on Linux: exiting now skips only the environment's teardown.
+  process.exit(code);
 });

@@ -24,6 +24,17 @@ export function version(): string {
   return 'unknown';
 }
 
+/** The first word that is not a top-level option or its value: the command being run. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--root') i++;
+    else if (!a.startsWith('-')) return a;
+    else if (a === '--') return argv[i + 1];
+  }
+  return undefined;
+}
+
 /** `--no-cache-filter X` would be read by commander as the negation of a `--cache-filter` flag. */
 function renameFlags(argv: string[]): string[] {
   return argv.map((a) => (a === '--no-cache-filter' ? '--uncached-stage' : a.startsWith('--no-cache-filter=') ? `--uncached-stage=${a.slice(18)}` : a));
@@ -45,15 +56,21 @@ export async function main(argv: string[], host: Host): Promise<number> {
       const root = (cmd.optsWithGlobals() as { root?: string }).root;
       if (root !== undefined) ctx.root = root;
     });
-  program.addCommand(buildCommand(ctx));
-  program.addCommand(parseCommand(ctx));
-  program.addCommand(imageCommand(ctx));
-  program.addCommand(cacheCommand(ctx));
-  program.addCommand(pullCommand(ctx));
-  program.addCommand(pushCommand(ctx));
-  program.addCommand(loginCommand(ctx));
-  program.addCommand(logoutCommand(ctx));
-  program.command('version').description('print the version').action(() => host.stdout(`tsbuild ${version()}\n`));
+  const commands: Array<[string, () => Command]> = [
+    ['build', () => buildCommand(ctx)],
+    ['parse', () => parseCommand(ctx)],
+    ['image', () => imageCommand(ctx)],
+    ['cache', () => cacheCommand(ctx)],
+    ['pull', () => pullCommand(ctx)],
+    ['push', () => pushCommand(ctx)],
+    ['login', () => loginCommand(ctx)],
+    ['logout', () => logoutCommand(ctx)],
+    ['version', () => new Command('version').description('print the version').action(() => host.stdout(`tsbuild ${version()}\n`))],
+  ];
+  // Only the command being run is built (its options cost time to declare); the top-level help,
+  // an unknown command and a missing one see them all.
+  const named = commandName(argv);
+  for (const [name, make] of commands) if (named === undefined || !commands.some(([n]) => n === named) || name === named) program.addCommand(make());
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: host.stdout, writeErr: host.stderr });
   try {
     await program.parseAsync(renameFlags(argv), { from: 'user' });

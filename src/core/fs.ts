@@ -1,5 +1,5 @@
 // Crash-safe file writing: temp name in the same directory, fsync, rename, fsync the directory.
-import { promises as fsp, constants, readFileSync } from 'node:fs';
+import { promises as fsp, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
@@ -44,12 +44,13 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
  * disk: for files that mean nothing after a crash, such as a running process's lease.
  */
 export async function writeFileVisible(target: string, data: string | Uint8Array): Promise<void> {
+  // Synchronous: a small file with no fsync is cheaper than the thread-pool round trips.
   const tmp = tempName(target);
-  await fsp.writeFile(tmp, data);
+  writeFileSync(tmp, data);
   try {
-    await fsp.rename(tmp, target);
+    renameSync(tmp, target);
   } catch (e) {
-    await fsp.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw e;
   }
 }

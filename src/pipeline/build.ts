@@ -1,5 +1,5 @@
 // build(): Dockerfile + context → solved steps → image in the store and every requested output.
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -107,7 +107,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
   const content = new ContentStore(layout.content);
   const refs = new RefStore(layout.refs);
   const tmpDir = path.join(layout.tmp, `build-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fsp.mkdir(tmpDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
   // Background hashing of context files stops with the build, whatever its outcome.
   const hashing = new AbortController();
   try {
@@ -118,7 +118,7 @@ async function buildLeased(o: BuildOptions): Promise<BuildResult> {
       const got = await contextFromTarOrDockerfile(o.stdin, path.join(tmpDir, 'stdin-context'));
       contextDir = got.dir;
       if (got.dockerfile) stdinDockerfile = await fsp.readFile(got.dockerfile, 'utf8');
-    } else if (!(await fsp.stat(contextDir).catch(() => undefined))?.isDirectory()) {
+    } else if (!statSync(contextDir, { throwIfNoEntry: false })?.isDirectory()) {
       throw new TsbuildError('TSB2108', `build context ${contextDir} is not a directory`);
     }
     const df = await readDockerfile(o, contextDir, stdinDockerfile);

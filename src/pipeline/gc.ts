@@ -1,5 +1,5 @@
 // Cache pruning and garbage collection: choose records (LRU), delete them, then collect what nothing needs.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, TsbuildError, throwIfAborted, writeFileAtomic } from '../core/index.js';
 import { withLock, type CacheRecord } from '../content/index.js';
@@ -217,7 +217,7 @@ export async function defaultCacheCap(root: string): Promise<number> {
   let dir = path.resolve(root);
   for (;;) {
     try {
-      const st = await fsp.statfs(dir);
+      const st = statfsSync(dir);
       return Math.min(Math.floor(st.blocks * st.bsize * 0.1), 20 * 1024 ** 3);
     } catch (e) {
       const up = path.dirname(dir);

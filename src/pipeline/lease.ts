@@ -1,6 +1,7 @@
 // Build leases: a running build says "I started at T"; GC spares everything created or used since.
+// The files are tiny and read and written synchronously: a build takes and drops one on its critical path.
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { currentProcess, processAlive, writeFileVisible } from '../core/index.js';
@@ -42,7 +43,7 @@ export async function acquireLease(root: string): Promise<Lease> {
   const info: LeaseInfo = { pid: me.pid, procStart: me.start, boot: me.boot, host: me.host, started: Date.now(), file };
   const { file: _file, ...body } = info;
   // Not fsync'd: a lease only matters while its process runs, and a crash ends that anyway.
-  await fsp.mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   await writeFileVisible(file, `${JSON.stringify(body)}\n`);
   let released = false;
   return {
@@ -50,7 +51,7 @@ export async function acquireLease(root: string): Promise<Lease> {
     async release() {
       if (released) return;
       released = true;
-      await fsp.rm(file, { force: true });
+      rmSync(file, { force: true });
     },
   };
 }
@@ -73,7 +74,7 @@ export async function liveLeases(root: string): Promise<LeaseInfo[]> {
   const dir = leasesDir(root);
   let names: string[];
   try {
-    names = await fsp.readdir(dir);
+    names = readdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -87,8 +88,12 @@ export async function liveLeases(root: string): Promise<LeaseInfo[]> {
       if (name.startsWith('.tmp-') && Number.isInteger(pid) && !leaseAlive({ pid, procStart: '', boot: '', host: os.hostname() })) await fsp.rm(file, { force: true });
       continue;
     }
-    const raw = await fsp.readFile(file, 'utf8').catch(() => undefined);
-    if (raw === undefined) continue;
+    let raw: string | undefined;
+    try {
+      raw = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
     const lease = parseLease(raw, file);
     if (lease && leaseAlive(lease)) out.push(lease);
     else await fsp.rm(file, { force: true });

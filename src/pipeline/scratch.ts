@@ -1,5 +1,5 @@
 // Removing a build's scratch directory safely: nothing is deleted through a mount still on it.
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { listMountPoints, unmountAll } from '../snapshotter/index.js';
 
@@ -18,7 +18,12 @@ export async function mountsUnder(dir: string): Promise<string[]> {
 export async function removeScratch(dir: string): Promise<void> {
   // An empty directory (a build that ran nothing) cannot hold a mount below it; a mount on the
   // directory itself makes rmdir fail with EBUSY and takes the careful path.
-  if (await fsp.rmdir(dir).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT')) return;
+  try {
+    rmdirSync(dir);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+  }
   for (const m of await mountsUnder(dir)) await unmountAll(m).catch(() => undefined);
   if ((await mountsUnder(dir)).length > 0) return;
   await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);

@@ -1,5 +1,5 @@
 // The overlay and native snapshotters: shared metadata handling, differing only in storage layout and mounts.
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TsbuildError, type Mount } from '../core/index.js';
@@ -27,8 +27,8 @@ export class FsSnapshotter implements Snapshotter {
 
   /** Drops directories a crash left without metadata (creation and removal happen under the lock). */
   async init(): Promise<void> {
-    await fsp.mkdir(this.layout.snapshotsDir, { recursive: true });
-    await fsp.mkdir(this.layout.trashDir, { recursive: true });
+    mkdirSync(this.layout.snapshotsDir, { recursive: true });
+    mkdirSync(this.layout.trashDir, { recursive: true });
     if (await this.tidy()) return;
     await this.meta.update(async (db) => {
       if (db.driver !== undefined && db.driver !== this.name) {
@@ -53,7 +53,9 @@ export class FsSnapshotter implements Snapshotter {
    * meanwhile only sends us to the locked path, which decides for real).
    */
   private async tidy(): Promise<boolean> {
-    const [db, dirs, trash] = await Promise.all([this.meta.read(), fsp.readdir(this.layout.snapshotsDir), fsp.readdir(this.layout.trashDir)]);
+    const db = await this.meta.read();
+    const dirs = readdirSync(this.layout.snapshotsDir);
+    const trash = readdirSync(this.layout.trashDir);
     if (db.driver !== this.name || trash.length > 0) return false;
     const known = new Set(Object.values(db.snapshots).map((r) => String(r.id)));
     return dirs.every((d) => known.has(d));
