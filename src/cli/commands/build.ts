@@ -96,7 +96,7 @@ async function runBuild(ctx: Ctx, contextArg: string, f: BuildFlags): Promise<nu
     const jobs = numberOption(f.jobs, '--jobs', { integer: true });
     const maxCacheSize = f.maxCacheSize === undefined || f.maxCacheSize.trim() === '0' ? (f.maxCacheSize === undefined ? undefined : 0) : sizeOption(f.maxCacheSize, '--max-cache-size');
     const result = await build({
-      root: rootOf(ctx), context: contextArg, stdin: host.stdin, cwd: host.cwd,
+      root: rootOf(ctx), context: contextArg, ...(contextArg === '-' ? { stdin: host.stdin } : {}), cwd: host.cwd,
       tags: f.tag, buildArgs: keyValues(f.buildArg, '--build-arg', host.env), outputs: f.output, buildContexts: f.buildContext,
       labels: keyValues(f.label, '--label', {}), noCache: !f.cache, noCacheFilter: f.uncachedStage, explain: Boolean(f.explain), progress: renderer,
       compression: oneOf(f.compression, ['gzip', 'zstd', 'none'] as const, '--compression'),
