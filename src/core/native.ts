@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import type * as Tls from 'node:tls';
+import type * as Zlib from 'node:zlib';
 import type * as BlakeHash from '@napi-rs/blake-hash';
 import type * as ZstdNapi from 'zstd-napi';
 
@@ -39,3 +40,5 @@ export const zstd = once((): typeof ZstdNapi => load('zstd-napi') as typeof Zstd
 export const http = once((): typeof Http => load('node:http') as typeof Http);
 export const https = once((): typeof Https => load('node:https') as typeof Https);
 export const tls = once((): typeof Tls => load('node:tls') as typeof Tls);
+/** Compression: a cached build that writes no layer never loads it. */
+export const zlib = once((): typeof Zlib => load('node:zlib') as typeof Zlib);

@@ -1,14 +1,13 @@
 // Layer decompression: by media type or by sniffing magic bytes; gzip via node:zlib, zstd via zstd-napi.
 import { open } from 'node:fs/promises';
 import { PassThrough, type Readable, type Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { lazy, TsbuildError, throwIfAborted, type Descriptor, type Digest } from '../core/index.js';
 import type { ContentStore } from '../content/index.js';
 import { layerCompression, type LayerCompression } from './mediatypes.js';
 
 export function decompressor(c: LayerCompression): Transform {
-  if (c === 'gzip') return createGunzip();
+  if (c === 'gzip') return lazy.zlib().createGunzip();
   if (c === 'zstd') return new (lazy.zstd().DecompressStream)();
   return new PassThrough();
 }

@@ -1,5 +1,4 @@
 // Layer compression: gzip/zstd compressors, magic-byte detection and streaming decompression.
-import { createGzip, createGunzip } from 'node:zlib';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { lazy, TsbuildError } from '../core/index.js';
 import { ChildTransform } from './child-transform.js';
@@ -27,7 +26,7 @@ export function mediaTypeFor(c: Compression): string {
 export function compressStream(c: Compression): Transform {
   switch (c) {
     case 'gzip':
-      return createGzip();
+      return lazy.zlib().createGzip();
     case 'zstd':
       return new (lazy.zstd().CompressStream)({ compressionLevel: 3 });
     case 'none':
@@ -60,7 +59,7 @@ export function decompressStream(c: DetectedCompression): Transform {
   switch (c) {
     case 'gzip':
       // Concatenated gzip members are valid (pigz, some registries); zlib handles them by default.
-      return createGunzip();
+      return lazy.zlib().createGunzip();
     case 'zstd':
       return new (lazy.zstd().DecompressStream)();
     case 'bzip2':

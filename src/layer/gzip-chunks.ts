@@ -5,11 +5,13 @@ import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { crc32, gzip, type ZlibOptions } from 'node:zlib';
+import type { ZlibOptions } from 'node:zlib';
 import { lazy, throwIfAborted, type Digest } from '../core/index.js';
 import type { ChunkIndex, ChunkLocation, ChunkRecord } from './chunk-index.js';
 
-const gzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gzip);
+let gzipAsync: ((data: Buffer, o: ZlibOptions) => Promise<Buffer>) | undefined;
+/** zlib's gzip on the thread pool (zlib is loaded on first use). */
+const gzipMember = (data: Buffer, o: ZlibOptions): Promise<Buffer> => (gzipAsync ??= promisify<Buffer, ZlibOptions, Buffer>(lazy.zlib().gzip))(data, o);
 /** Below this, compressing is cheaper than loading the index (a small layer never loads it). */
 const REUSE_MIN = 64 * 1024;
 
@@ -52,7 +54,7 @@ function memberMatches(member: Buffer, chunk: Buffer): boolean {
   if (member.length < 18 || member[0] !== 0x1f || member[1] !== 0x8b || member[2] !== 8 || member[3] !== 0) return false;
   if (member.readUInt32LE(4) !== 0) return false;
   const end = member.length;
-  return member.readUInt32LE(end - 4) === chunk.length % 0x100000000 && member.readUInt32LE(end - 8) === crc32(chunk);
+  return member.readUInt32LE(end - 4) === chunk.length % 0x100000000 && member.readUInt32LE(end - 8) === lazy.zlib().crc32(chunk);
 }
 
 /**
@@ -136,7 +138,7 @@ export class GzipChunkEncoder {
 
   private compress(chunk: Buffer): Promise<Buffer> {
     // A large output buffer means fewer round trips to the thread pool; the bytes do not depend on it.
-    return gzipAsync(chunk, { level: this.level, chunkSize: 256 * 1024 });
+    return gzipMember(chunk, { level: this.level, chunkSize: 256 * 1024 });
   }
 
   private async readMember(loc: ChunkLocation): Promise<Buffer | undefined> {
