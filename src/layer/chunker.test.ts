@@ -4,6 +4,7 @@ import { createCipheriv } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { packTar, tarHeader, type PackEntry } from './index.js';
 import { TarChunker, type ChunkLimits } from './chunker.js';
+import { encodeHeader } from './tar-format.js';
 
 const LIMITS: ChunkLimits = { min: 16 * 1024, target: 64 * 1024, max: 256 * 1024, step: 64 * 1024 };
 
@@ -90,5 +91,22 @@ describe('TarChunker', () => {
     const cs = split(junk, [10_000]);
     expect(Buffer.concat(cs).equals(junk)).toBe(true);
     expect(cs.map((c) => c.length)).toEqual([256, 256, 256, 256].map((k) => k * 1024));
+  });
+});
+
+describe('TarChunker at the size cap', () => {
+  it('keeps every byte when a PAX header group fills a chunk and the next header ends a read', () => {
+    const limits: ChunkLimits = { min: 1024, target: 2 ** 40, max: 4096, step: 2 ** 20 };
+    const data = noise(1000, 5);
+    // An xattr sized so the PAX header block and its padded records are exactly `max` bytes.
+    const value = Buffer.alloc(3300, 0x61);
+    const head = encodeHeader(tarHeader({ name: 'f', type: 'file', size: data.length, xattrs: new Map([['user.k', value]]) }));
+    expect(head.length).toBe(limits.max + 512);
+    const pieces = [head, Buffer.concat([data, Buffer.alloc(24)]), Buffer.alloc(1024)];
+    const c = new TarChunker(limits);
+    const out: Buffer[] = [];
+    for (const p of pieces) out.push(...c.push(p));
+    out.push(...c.end());
+    expect(Buffer.concat(out).equals(Buffer.concat(pieces))).toBe(true);
   });
 });

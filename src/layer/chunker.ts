@@ -108,6 +108,9 @@ export class TarChunker {
   /** Consumes bytes of `buf` from `i` up to the next event; returns how many. */
   private consume(buf: Buffer, i: number): number {
     const avail = buf.length - i;
+    // A header group (PAX or GNU long-name entries and the header they belong to) is never cut,
+    // so a chunk can pass the cap by a header; cut before taking any more data or tail bytes.
+    if (this.state !== 'header' && this.len >= this.lim.max) this.cut();
     if (this.state === 'tail') {
       const n = Math.min(avail, this.lim.max - this.len);
       this.append(buf, i, n);

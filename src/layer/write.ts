@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { throwIfAborted, type Digest } from '../core/index.js';
+import { throwIfAborted, TsbuildError, type Digest } from '../core/index.js';
 import type { ChunkIndex } from './chunk-index.js';
 import { TarChunker } from './chunker.js';
 import { compressStream, mediaTypeFor, type Compression } from './compress.js';
@@ -78,13 +78,20 @@ async function writeGzipChunked(tar: Readable, opts: WriteLayerOptions): Promise
   });
   const produce = async (): Promise<void> => {
     const chunker = new TarChunker();
+    let chunked = 0;
+    const add = async (c: Buffer): Promise<void> => {
+      chunked += c.length;
+      await enc.add(c);
+    };
     try {
       for await (const buf of tar as AsyncIterable<Buffer>) {
         throwIfAborted(opts.signal);
         meter.see(buf);
-        for (const c of chunker.push(buf)) await enc.add(c);
+        for (const c of chunker.push(buf)) await add(c);
       }
-      for (const c of chunker.end()) await enc.add(c);
+      for (const c of chunker.end()) await add(c);
+      // The blob must decompress to exactly the bytes the diffID was computed from.
+      if (chunked !== meter.bytes) throw new TsbuildError('TSB9999', `layer chunking lost bytes (${chunked} of ${meter.bytes}); nothing was stored`);
       await enc.finish();
       out.end();
     } catch (e) {
