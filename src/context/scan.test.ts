@@ -32,6 +32,11 @@ function tree(): string {
   symlinkSync('../target with space', path.join(dir, 'sub', 'link'));
   execFileSync('mkfifo', [path.join(dir, 'fifo')]);
   utimesSync(path.join(dir, 'plain.txt'), 1_000_000_000.123456, 1_000_000_000.987654);
+  // Names that are not UTF-8 (a file, and a directory with a file in it): no walk can open them.
+  writeFileSync(Buffer.concat([Buffer.from(`${dir}/bad`), Buffer.from([0xff])]), 'x');
+  const badDir = Buffer.concat([Buffer.from(`${dir}/sub/dir`), Buffer.from([0xf0, 0x90, 0x80]), Buffer.from('A')]);
+  mkdirSync(badDir);
+  writeFileSync(Buffer.concat([badDir, Buffer.from('/inner')]), 'y');
   return dir;
 }
 

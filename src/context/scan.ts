@@ -50,7 +50,14 @@ export function forEachRecord(buf: Buffer, prefix: string, visit: (r: ScanEntry 
     const linkEnd = nul < 0 ? -1 : buf.indexOf(0, nul + 1);
     const ps = nul < 0 ? -1 : pathStart(buf, at, nul);
     if (linkEnd < 0 || ps < 0 || buf[ps] !== 0x2e || buf[ps + 1] !== 0x2f) throw new ScanFormatError('truncated or foreign scan record');
-    const path = pre + buf.toString('utf8', ps + 2, nul);
+    const name = buf.toString('utf8', ps + 2, nul);
+    // A name that is not UTF-8 cannot be opened by its decoded form; the in-process walk skips
+    // such entries (lstat finds nothing), and so does the scan (with whatever lies below them).
+    if (name.includes('\ufffd') && !Buffer.from(name, 'utf8').equals(buf.subarray(ps + 2, nul))) {
+      at = linkEnd + 1;
+      continue;
+    }
+    const path = pre + name;
     const type = TYPES[String.fromCharCode(buf[at] ?? 0)] ?? 'other';
     const [, perm = '', uid = '', gid = '', size = '', dev = '', ino = '', mtime = '', ctime = ''] = buf.toString('latin1', at, ps - 1).split(' ');
     // Every entry gets a signature; only those of regular files are ever looked up.
