@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 // Entry point. Loads the bundled CLI (dist/tsbuild.cjs) through a V8 code cache kept per command
 // under $XDG_CACHE_HOME/tsbuild (default ~/.cache/tsbuild): a cached start skips parsing and
-// compiling the bundle. The cache file is named by the bundle's size, inode and mtime (cheaper
-// than hashing it), so a rebuilt bundle never meets old code; V8 itself refuses data from
-// another node version. TSBUILD_CODE_CACHE=0 turns it off.
+// compiling the bundle. The cache file is named by the install's path and the bundle's hash, so
+// a rebuilt bundle never meets old code; V8 itself refuses data from another node version.
+// TSBUILD_CODE_CACHE=0 turns it off.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
+const { createHash } = require('node:crypto');
 
 const bundle = path.join(__dirname, '..', 'dist', 'tsbuild.cjs');
-let source;
+let bytes;
 try {
-  source = fs.readFileSync(bundle, 'utf8');
+  bytes = fs.readFileSync(bundle);
 } catch {
   process.stderr.write(`tsbuild: ${bundle} is missing; run \`npm run build\` first\n`);
   process.exit(1);
 }
+
+const source = bytes.toString('utf8');
 
 const COMMANDS = new Set(['build', 'parse', 'image', 'cache', 'pull', 'push', 'login', 'logout']);
 const argv = process.argv.slice(2);
@@ -32,13 +35,13 @@ function cacheDir() {
 }
 
 const dir = cacheDir();
-const st = fs.statSync(bundle, { bigint: true });
-// The install's path tells installs apart (each keeps its own cache); size, inode and mtime tell
-// builds of one install apart.
+// The install's path tells installs apart (each keeps its own cache); the bundle's content tells
+// builds of one install apart (package managers reset mtimes, and V8 itself checks only the
+// source's length). The bundle needs node:crypto anyway, so hashing it costs well under 1 ms.
 let place = 0;
 for (let i = 0; i < bundle.length; i++) place = (Math.imul(place, 31) + bundle.charCodeAt(i)) >>> 0;
 const prefix = `code-${place.toString(36)}-`;
-const hash = `${st.size.toString(36)}.${st.ino.toString(36)}.${st.mtimeNs.toString(36)}`;
+const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 24);
 const cacheFile = dir && path.join(dir, `${prefix}${hash}-${command}.bin`);
 let cachedData;
 if (cacheFile) {
