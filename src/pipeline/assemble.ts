@@ -60,7 +60,7 @@ function orderedConfig(img: ImageConfigFile, diffIds: Digest[], history: History
 }
 
 /** A history entry on its way into the config; `made` is when its layer was first made. */
-interface Stamped {
+export interface Stamped {
   entry: HistoryEntry;
   own: boolean;
   made?: string | undefined;
@@ -80,10 +80,11 @@ export interface ImageTimes {
  * a layer take the time of the layer before them. So a rebuild served entirely from cache is the
  * same image, byte for byte, as BuildKit's is.
  */
-function stampTimes(history: Stamped[], t: ImageTimes): string {
+export function stampTimes(history: Stamped[], t: ImageTimes): string {
   if (t.fixed) return t.now;
   const made = history.flatMap((h) => (h.made !== undefined ? [h.made] : []));
-  const image = made.length > 0 ? made.reduce((a, b) => (b > a ? b : a)) : (t.base ?? t.now);
+  // Compared as instants: the same time can be written with or without fractional seconds.
+  const image = made.length > 0 ? made.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : (t.base ?? t.now);
   let last: string | undefined;
   for (const h of history) {
     if (h.made !== undefined) last = h.made;
